@@ -1,0 +1,45 @@
+"""The analytic engine: parameters and shapes counted from the plan, in pure Python.
+
+No tensorflow, no keras. A Conv2D holds k*k*in*out weights (+ out biases), a
+DepthwiseConv2D k*k*channels, a BatchNormalization gamma and beta (trainable)
+plus moving mean and variance (non-trainable); every other layer holds none.
+"""
+
+from __future__ import annotations
+
+from effcli.plan import BackbonePlan, LayerPlan
+from effcli.report import ZERO, BlockMeasure, Count, LayerMeasure, Measurements
+
+NAME = "analytic"
+
+
+def count_layer(layer: LayerPlan, trainable: bool = True) -> Count:
+    if layer.op == "conv":
+        weights = layer.kernel_size * layer.kernel_size * layer.input_channels * layer.filters
+        count = Count(weights + (layer.filters if layer.use_bias else 0), 0)
+    elif layer.op == "dwconv":
+        count = Count(layer.kernel_size * layer.kernel_size * layer.input_channels, 0)
+    elif layer.op == "bn":
+        count = Count(2 * layer.input_channels, 2 * layer.input_channels)
+    else:
+        count = ZERO
+    if not trainable:
+        count = Count(0, count.params)
+    return count
+
+
+def measure(plan: BackbonePlan) -> Measurements:
+    trainable = plan.spec.trainable
+    blocks = []
+    for block in plan.blocks:
+        layers = tuple(
+            LayerMeasure(name=layer.name, count=count_layer(layer, trainable), output_shape=layer.output_shape)
+            for layer in block.layers
+        )
+        total = sum((layer.count for layer in layers), ZERO)
+        blocks.append(BlockMeasure(name=block.name, count=total, output_shape=block.output_shape, layers=layers))
+    return Measurements(
+        engine=NAME,
+        blocks=tuple(blocks),
+        pyramid_shapes=tuple(tap.output_shape for tap in plan.pyramid),
+    )

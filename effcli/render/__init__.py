@@ -1,0 +1,39 @@
+"""Renderers: one class per output format behind one interface.
+
+``get_renderer(name).render(report) -> str``; the CLI prints the string it gets
+back. JSON, CSV and Markdown carry no markup; the table renderer emits ANSI
+colour only when asked to (a terminal without NO_COLOR).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from effcli.errors import EffcliError
+from effcli.report import Report
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+class Renderer(Protocol):
+    def render(self, report: Report) -> str: ...
+
+
+def get_renderer(name: str, *, color: bool = False, width: int | None = None) -> Renderer:
+    if name == "table":
+        from effcli.render.table import TableRenderer
+
+        return TableRenderer(color=color, width=width)
+    if name == "json":
+        from effcli.render.json import JsonRenderer
+
+        return JsonRenderer()
+    if name == "csv":
+        from effcli.render.csv import CsvRenderer
+
+        return CsvRenderer()
+    if name == "markdown":
+        from effcli.render.markdown import MarkdownRenderer
+
+        return MarkdownRenderer()
+    raise EffcliError(f"unknown format '{name}'; valid formats: {', '.join(FORMATS)}", source="--format")

@@ -1,0 +1,12 @@
+"""``--format json``: Report.to_dict(), indented, keys in a fixed order."""
+
+from __future__ import annotations
+
+import json
+
+from effcli.report import Report
+
+
+class JsonRenderer:
+    def render(self, report: Report) -> str:
+        return json.dumps(report.to_dict(), indent=2) + "\n"

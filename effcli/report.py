@@ -1,0 +1,243 @@
+"""The report: what every renderer prints and what ``--format json`` emits.
+
+Engines measure a block plan (``Measurements``); :func:`assemble` joins the plan's
+structure with those numbers. The JSON layout (``Report.to_dict``) is a stable
+contract: keys are only ever added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from effcli.plan import BackbonePlan, Shape
+
+BYTES_PER_PARAM = 4  # float32
+
+
+@dataclass(frozen=True)
+class Count:
+    """Parameters of one layer or block, as an engine measured them."""
+
+    trainable: int
+    non_trainable: int
+
+    @property
+    def params(self) -> int:
+        return self.trainable + self.non_trainable
+
+    def __add__(self, other: Count) -> Count:
+        return Count(self.trainable + other.trainable, self.non_trainable + other.non_trainable)
+
+
+ZERO = Count(0, 0)
+
+
+@dataclass(frozen=True)
+class LayerMeasure:
+    name: str
+    count: Count
+    output_shape: Shape
+
+
+@dataclass(frozen=True)
+class BlockMeasure:
+    name: str
+    count: Count
+    output_shape: Shape
+    layers: tuple[LayerMeasure, ...]
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """What an engine read off (or computed for) a plan."""
+
+    engine: str
+    blocks: tuple[BlockMeasure, ...]
+    pyramid_shapes: tuple[Shape, ...]  # one per plan.pyramid tap
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    name: str
+    op: str
+    output_shape: Shape
+    params: int
+    trainable: int
+    non_trainable: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "op": self.op,
+            "output_shape": list(self.output_shape),
+            "params": self.params,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+        }
+
+
+@dataclass(frozen=True)
+class BlockReport:
+    name: str
+    stage: int
+    type: str
+    input_filters: int
+    input_channels: int
+    output_filters: int
+    expanded_filters: int
+    se_filters: int
+    kernel_size: int
+    strides: int
+    expand_ratio: int | None
+    se_ratio: float | None
+    residual: bool
+    output_shape: Shape
+    params: int
+    trainable: int
+    non_trainable: int
+    drop_rate: float | None
+    layers: tuple[LayerReport, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "stage": self.stage,
+            "type": self.type,
+            "input_filters": self.input_filters,
+            "input_channels": self.input_channels,
+            "output_filters": self.output_filters,
+            "expanded_filters": self.expanded_filters,
+            "se_filters": self.se_filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "expand_ratio": self.expand_ratio,
+            "se_ratio": self.se_ratio,
+            "residual": self.residual,
+            "output_shape": list(self.output_shape),
+            "params": self.params,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+            "drop_rate": None if self.drop_rate is None else round(self.drop_rate, 6),
+        }
+
+
+@dataclass(frozen=True)
+class PyramidLevel:
+    level: str
+    layer: str
+    block: str
+    output_shape: Shape
+    stride: int
+
+    @property
+    def channels(self) -> int:
+        return self.output_shape[2]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "layer": self.layer,
+            "block": self.block,
+            "output_shape": list(self.output_shape),
+            "stride": self.stride,
+            "channels": self.channels,
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    trainable: int
+    non_trainable: int
+
+    @property
+    def size_mb(self) -> float:
+        """float32 size in MB (1 MB = 2**20 bytes, as Keras' summary counts)."""
+        return self.params * BYTES_PER_PARAM / 2**20
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "params": self.params,
+            "trainable": self.trainable,
+            "non_trainable": self.non_trainable,
+            "size_mb": round(self.size_mb, 2),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    family: str
+    family_title: str
+    source: str
+    engine: str
+    input_shape: Shape
+    width_coefficient: float
+    depth_coefficient: float
+    depth_divisor: int
+    min_depth: int | None
+    activation: str
+    drop_rate: float
+    blocks: tuple[BlockReport, ...]
+    pyramid: tuple[PyramidLevel, ...]
+    totals: Totals
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "engine": self.engine,
+            "input_shape": list(self.input_shape),
+            "width_coefficient": self.width_coefficient,
+            "depth_coefficient": self.depth_coefficient,
+            "depth_divisor": self.depth_divisor,
+            "min_depth": self.min_depth,
+            "activation": self.activation,
+            "drop_rate": self.drop_rate,
+            "totals": self.totals.to_dict(),
+            "blocks": [block.to_dict() for block in self.blocks],
+            "pyramid": [level.to_dict() for level in self.pyramid],
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+        }
+
+
+def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
+    """Join the plan's structure with an engine's numbers."""
+    spec = plan.spec
+    blocks = []
+    for block, measure in zip(plan.blocks, measured.blocks, strict=True):
+        layers = tuple(
+            LayerReport(
+                name=layer.name, op=plan_layer.op, output_shape=layer.output_shape,
+                params=layer.count.params, trainable=layer.count.trainable,
+                non_trainable=layer.count.non_trainable,
+            )
+            for plan_layer, layer in zip(block.layers, measure.layers, strict=True)
+        )  # fmt: skip
+        blocks.append(BlockReport(
+            name=block.name, stage=block.stage, type=block.kind, input_filters=block.input_filters,
+            input_channels=block.input_channels, output_filters=block.output_filters,
+            expanded_filters=block.expanded_filters, se_filters=block.se_filters,
+            kernel_size=block.kernel_size, strides=block.strides, expand_ratio=block.expand_ratio,
+            se_ratio=block.se_ratio, residual=block.residual, output_shape=measure.output_shape,
+            params=measure.count.params, trainable=measure.count.trainable,
+            non_trainable=measure.count.non_trainable, drop_rate=block.drop_rate, layers=layers,
+        ))  # fmt: skip
+    pyramid = tuple(
+        PyramidLevel(level=tap.level, layer=tap.layer, block=tap.block, output_shape=shape, stride=tap.stride)
+        for tap, shape in zip(plan.pyramid, measured.pyramid_shapes, strict=True)
+    )
+    total = sum((m.count for m in measured.blocks), ZERO)
+    return Report(
+        name=spec.name, family=spec.family, family_title=spec.rules.title, source=spec.source,
+        engine=measured.engine, input_shape=plan.input_shape,
+        width_coefficient=spec.width_coefficient, depth_coefficient=spec.depth_coefficient,
+        depth_divisor=spec.depth_divisor, min_depth=spec.min_depth, activation=spec.activation,
+        drop_rate=spec.drop_rate, blocks=tuple(blocks), pyramid=pyramid,
+        totals=Totals(params=total.params, trainable=total.trainable, non_trainable=total.non_trainable),
+        warnings=plan.warnings, notes=plan.notes,
+    )  # fmt: skip
