@@ -71,8 +71,7 @@ def unknown_model(name: str) -> EffcliError:
     close = difflib.get_close_matches(name.lower(), candidates, n=4, cutoff=0.5)
     hint = f"closest: {', '.join(close)}" if close else f"presets: {', '.join(preset_files())}"
     return EffcliError(
-        f"unknown model '{name}': not a preset, an alias or an existing YAML file; {hint}",
-        source="model",
+        f"unknown model '{name}': not a preset, an alias or an existing YAML file; {hint}"
     )
 
 

@@ -422,7 +422,7 @@ def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
         allowed.remove("min_depth")
     for key in data:
         if isinstance(key, str) and key in KERAS_CV_KEYS and key not in allowed:
-            raise check.fail(key, f"not a {rules.name} setting (family: {rules.name}); remove this key")
+            raise check.fail(key, f"is not a setting of {rules.name} (the family of this config); remove this key")
     check.keys(data, "", allowed=tuple(allowed), required=tuple(required))
     values = _parse_globals(data, check, rules)
     drop_keys = [k for k in ("skip_connection_dropout", "drop_connect_rate") if k in data]
@@ -483,6 +483,7 @@ def load_spec(path: str | Path) -> BackboneSpec:
     except OSError as exc:
         raise EffcliError(f"cannot read: {exc.strerror or exc}", source=source) from None
     try:
+        _reject_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -490,6 +491,35 @@ def load_spec(path: str | Path) -> BackboneSpec:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise EffcliError(f"invalid YAML: {where}{problem}", source=source) from None
     return parse_spec(data, source=source)
+
+
+def _reject_duplicate_keys(node) -> None:
+    """yaml.safe_load keeps the last of two equal keys silently; a config mistake, so refuse it.
+
+    Works on the composed node graph (nothing is constructed). Aliases point at
+    nodes already checked, so each node is visited once: no alias-bomb blow-up.
+    """
+    import yaml
+
+    seen: set[int] = set()
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            keys: set = set()
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in keys:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key '{key_node.value}'", key_node.start_mark
+                        )
+                    keys.add(key_node.value)
+                stack += [key_node, value_node]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
 
 
 def dump_spec_yaml(spec: BackboneSpec) -> str:

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def reference() -> dict:
+    """Numbers read off real keras-cv 0.9 / keras.applications builds (tests/reference/generate_reference.py)."""
+    return json.loads((DATA / "reference.json").read_text())
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """Run the real CLI entry point; returns (exit_code, stdout, stderr)."""
+    from effcli.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict | None = None):
+        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    import yaml
+
+    def write(data, name: str = "config.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return write

@@ -1,0 +1,167 @@
+"""The summary command through the real CLI entry point, in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from effcli.engines import summarize
+from effcli.presets import load_preset
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_summary_b2_prints_the_published_totals(run):
+    code, out, err = run("summary", "efficientnetv2_b2")
+    assert (code, err) == (0, "")
+    assert "8,769,374" in out and "8,687,086" in out and "82,288" in out
+    for heading in ("Blocks", "Pyramid levels", "Total params", "Trainable params", "Non-trainable params"):
+        assert heading in out
+    assert "\x1b[" not in out  # no colour when stdout is not a terminal
+
+
+def test_json_contract(run):
+    code, out, _ = run("summary", "b2", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    for key in ("name", "family", "input_shape", "width_coefficient", "depth_coefficient", "totals", "blocks", "pyramid"):
+        assert key in data
+    assert data["name"] == "efficientnetv2_b2" and data["family"] == "efficientnetv2"
+    assert data["input_shape"] == [224, 224, 3]
+    assert (data["width_coefficient"], data["depth_coefficient"]) == (1.1, 1.2)
+    assert set(data["totals"]) >= {"params", "trainable", "non_trainable"}
+    block_keys = {"name", "stage", "type", "input_filters", "output_filters", "kernel_size", "strides",
+                  "expand_ratio", "se_ratio", "output_shape", "params", "trainable", "drop_rate"}  # fmt: skip
+    for block in data["blocks"]:
+        assert block_keys <= set(block)
+    assert [b["name"] for b in data["blocks"]][:3] == ["stem", "block1a", "block1b"]
+    assert data["blocks"][-1]["name"] == "top"
+    assert sum(b["params"] for b in data["blocks"]) == data["totals"]["params"]
+    for level in data["pyramid"]:
+        assert set(level) >= {"level", "layer", "output_shape", "stride", "channels"}
+    assert [p["level"] for p in data["pyramid"]] == ["P1", "P2", "P3", "P4", "P5"]
+    assert [p["stride"] for p in data["pyramid"]] == [2, 4, 8, 16, 32]
+
+
+def test_json_equals_the_engine_report(run):
+    code, out, _ = run("summary", "v1-b3", "-f", "json", "-r", "native")
+    report = summarize(load_preset("efficientnetv1_b3"), (300, 300, 3))
+    assert code == 0 and json.loads(out) == json.loads(json.dumps(report.to_dict()))
+
+
+def test_csv_is_the_block_table(run):
+    code, out, _ = run("summary", "lite2", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    report = summarize(load_preset("efficientnetlite_b2"), (224, 224, 3))
+    assert [r["name"] for r in rows] == [b.name for b in report.blocks]
+    assert [int(r["params"]) for r in rows] == [b.params for b in report.blocks]
+    assert [(int(r["output_height"]), int(r["output_width"]), int(r["output_channels"])) for r in rows] == [
+        b.output_shape for b in report.blocks
+    ]
+    assert "\x1b" not in out and "│" not in out
+
+
+def test_markdown_has_three_github_tables(run):
+    code, out, _ = run("summary", "s", "--format", "markdown")
+    assert code == 0
+    for heading in ("### Blocks", "### Pyramid levels", "### Totals"):
+        assert heading in out
+    assert "| block5i | MBConv |" in out
+    assert "20,331,360" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "shape"),
+    [
+        ((), [224, 224, 3]),
+        (("--resolution", "native"), [384, 384, 3]),
+        (("-r", "193x257"), [193, 257, 3]),
+        (("-r", "300"), [300, 300, 3]),
+    ],
+)
+def test_resolution(run, args, shape):
+    code, out, _ = run("summary", "efficientnetv2_s", "-f", "json", *args)
+    assert code == 0 and json.loads(out)["input_shape"] == shape
+
+
+def test_yaml_input_shape_is_used_without_flag(run):
+    example = os.path.join(ROOT, "configs", "examples", "tiny_v2.yaml")
+    code, out, _ = run("summary", example, "-f", "json")
+    assert code == 0 and json.loads(out)["input_shape"] == [160, 160, 3]
+    code, out, _ = run("summary", example, "-f", "json", "-r", "64")
+    assert json.loads(out)["input_shape"] == [64, 64, 3]
+
+
+def test_keras_cv_form_gives_the_same_numbers_as_the_preset(run):
+    example = os.path.join(ROOT, "configs", "examples", "keras_cv_efficientnetv2_b2.yaml")
+    _, ours, _ = run("summary", example, "-f", "json")
+    _, preset, _ = run("summary", "b2", "-f", "json")
+    ours, preset = json.loads(ours), json.loads(preset)
+    assert ours["blocks"] == preset["blocks"] and ours["totals"] == preset["totals"]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("summary", "efficientnetv2_b9"), "unknown model 'efficientnetv2_b9'"),
+        (("summary", "efficientnetv2_b9"), "closest: efficientnetv2_b3, efficientnetv2_b2"),
+        (("summary", "lite9"), "closest: lite4"),
+        (("summary", "b0", "--resolution", "0"), "--resolution: sizes must be from 1"),
+        (("summary", "b0", "--resolution", "100000"), "--resolution: sizes must be from 1"),
+        (("summary", "b0", "--resolution", "big"), "--resolution: expected N, HxW or 'native'"),
+        (("summary", "b0", "--format", "xml"), "'xml' is not one of"),
+        (("summary", "b0", "--engine", "pytorch"), "'pytorch' is not one of"),
+        (("summary",), "Missing argument"),
+        (("summarise", "b0"), "No such command"),
+    ],
+)
+def test_bad_command_line_is_one_error_line(run, args, words):
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert err.startswith("Error: ") and words in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_native_needs_a_native_resolution(run, write_yaml):
+    path = write_yaml({"stages": [{"block": "fused", "kernel_size": 3, "repeats": 1, "input_filters": 32,
+                                   "output_filters": 16, "expand_ratio": 1, "strides": 1}]})  # fmt: skip
+    code, _, err = run("summary", path.name, "-r", "native")
+    assert code == 2 and "has no native_resolution" in err
+
+
+def test_version_and_help(run):
+    from effcli import __version__
+
+    code, out, _ = run("--version")
+    assert code == 0 and out.strip() == f"effcli {__version__}"
+    code, out, _ = run("summary", "--help")
+    assert code == 0 and "--resolution" in out and "effcli summary efficientnetv2_b2" in out
+
+
+def test_engine_env_var(run):
+    code, out, _ = run("summary", "b0", "-f", "json", env={"EFFCLI_ENGINE": "analytic"})
+    assert code == 0 and json.loads(out)["engine"] == "analytic"
+
+
+def test_console_script_and_no_tensorflow_import():
+    """`effcli --help` and an analytic summary never import tensorflow or keras."""
+    code = (
+        "import sys\n"
+        "from effcli.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner().invoke(app, ['summary', 'l', '-f', 'json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
