@@ -74,4 +74,4 @@ class TableRenderer:
         )
         for part in self.renderables(report):
             console.print(part)
-        return buffer.getvalue()
+        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
