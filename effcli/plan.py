@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from effcli.errors import EffcliError
-from effcli.scaling import TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
+from effcli.scaling import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
 from effcli.spec import BackboneSpec
 
 Shape = tuple[int, int, int]
@@ -25,7 +25,7 @@ class LayerPlan:
 
     name: str
     op: str  # conv | dwconv | bn | activation | pad | pool | reshape | multiply | dropout | add | rescaling
-    output_shape: Shape
+    output_shape: tuple[int, ...]  # (H, W, C); (C,) after global pooling
     input_channels: int = 0
     filters: int = 0  # output channels of a conv
     kernel_size: int = 0
@@ -143,7 +143,7 @@ def _pad(name: str, shape_in: Shape, kernel: int) -> LayerPlan:
 def _squeeze_excite(prefix: str, shape: Shape, se_filters: int, expanded: int, activation: str):
     channels = shape[2]
     return [
-        LayerPlan(name=prefix + "se_squeeze", op="pool", output_shape=(1, 1, channels)),
+        LayerPlan(name=prefix + "se_squeeze", op="pool", output_shape=(channels,)),  # pooled to a vector
         LayerPlan(name=prefix + "se_reshape", op="reshape", output_shape=(1, 1, channels)),
         _conv(prefix + "se_reduce", (1, 1, channels), se_filters, 1, use_bias=True, activation=activation),
         _conv(prefix + "se_expand", (1, 1, se_filters), expanded, 1, use_bias=True, activation="sigmoid"),
@@ -217,6 +217,25 @@ def _block_layers(
     return layers
 
 
+def is_residual(strides: int, declared_in: int, output_filters: int) -> bool:
+    """keras-cv's test: stride 1 and declared input filters == output filters."""
+    return strides == 1 and declared_in == output_filters
+
+
+def block_layers_for(
+    family: str, kind: str, prefix: str, *, input_channels: int, declared_in: int, output_filters: int,
+    expand_ratio: int, kernel_size: int, strides: int, se_filters: int, drop_rate: float,
+    activation: str, spatial: tuple[int, int] = (1, 1),
+) -> tuple[LayerPlan, ...]:  # fmt: skip
+    """The layers of one block from its settings alone (the Keras engine's V2 block uses this)."""
+    return tuple(_block_layers(
+        FAMILIES[family], kind, prefix, (spatial[0], spatial[1], input_channels), declared_in=declared_in,
+        output_filters=output_filters, expand_ratio=expand_ratio, kernel=kernel_size, strides=strides,
+        se_filters=se_filters, residual=is_residual(strides, declared_in, output_filters),
+        drop_rate=drop_rate, activation=activation,
+    ))  # fmt: skip
+
+
 def _stage_field(spec: BackboneSpec, index: int, key: str) -> str:
     return spec.field_path(index, key)
 
@@ -283,7 +302,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
                     level=f"P{len(pyramid) + 1}", block=previous.name, layer=previous.output_layer,
                     output_shape=previous.output_shape, stride=stride_so_far,
                 ))  # fmt: skip
-            residual = strides == 1 and declared_in == stage_out
+            residual = is_residual(strides, declared_in, stage_out)
             se_filters = max(1, int(declared_in * stage.se_ratio)) if 0 < stage.se_ratio <= 1 else 0
             expanded = declared_in * stage.expand_ratio
             if actual_in != declared_in:
@@ -315,11 +334,11 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
                     )
             drop_rate = spec.drop_rate * block_index / total_blocks
             prefix = name + "_"
-            layers = _block_layers(
-                rules, stage.block, prefix, shape, declared_in=declared_in, output_filters=stage_out,
-                expand_ratio=stage.expand_ratio, kernel=stage.kernel_size, strides=strides,
-                se_filters=se_filters, residual=residual, drop_rate=drop_rate,
-                activation=spec.activation,
+            layers = block_layers_for(
+                rules.name, stage.block, prefix, input_channels=actual_in, declared_in=declared_in,
+                output_filters=stage_out, expand_ratio=stage.expand_ratio, kernel_size=stage.kernel_size,
+                strides=strides, se_filters=se_filters, drop_rate=drop_rate, activation=spec.activation,
+                spatial=shape[:2],
             )  # fmt: skip
             output_shape = layers[-1].output_shape
             v2 = rules.name == "efficientnetv2"

@@ -25,6 +25,9 @@ def run(tmp_path, monkeypatch):
     runner = CliRunner()
 
     def invoke(*args: str, env: dict | None = None):
+        # The analytic engine unless a test asks otherwise: it is instant, and the
+        # engines are proven equal in test_keras_engine.py.
+        env = {"EFFCLI_ENGINE": "analytic", **(env or {})}
         result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 

@@ -51,7 +51,7 @@ def test_json_contract(run):
 
 def test_json_equals_the_engine_report(run):
     code, out, _ = run("summary", "v1-b3", "-f", "json", "-r", "native")
-    report = summarize(load_preset("efficientnetv1_b3"), (300, 300, 3))
+    report = summarize(load_preset("efficientnetv1_b3"), (300, 300, 3), engine="analytic")
     assert code == 0 and json.loads(out) == json.loads(json.dumps(report.to_dict()))
 
 
@@ -59,7 +59,7 @@ def test_csv_is_the_block_table(run):
     code, out, _ = run("summary", "lite2", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    report = summarize(load_preset("efficientnetlite_b2"), (224, 224, 3))
+    report = summarize(load_preset("efficientnetlite_b2"), (224, 224, 3), engine="analytic")
     assert [r["name"] for r in rows] == [b.name for b in report.blocks]
     assert [int(r["params"]) for r in rows] == [b.params for b in report.blocks]
     assert [(int(r["output_height"]), int(r["output_width"]), int(r["output_channels"])) for r in rows] == [
@@ -156,12 +156,13 @@ def test_console_script_and_no_tensorflow_import():
         "import sys\n"
         "from effcli.cli import app\n"
         "from typer.testing import CliRunner\n"
-        "r = CliRunner().invoke(app, ['summary', 'l', '-f', 'json'])\n"
+        "r = CliRunner().invoke(app, ['summary', 'l', '-f', 'json', '--engine', 'analytic'])\n"
         "assert r.exit_code == 0, r.output\n"
         "r = CliRunner().invoke(app, ['--help'])\n"
         "assert r.exit_code == 0\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    env = {k: v for k, v in os.environ.items() if k != "EFFCLI_ENGINE"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

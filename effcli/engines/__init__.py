@@ -1,7 +1,9 @@
 """Engines turn a block plan into measurements (params, shapes, pyramid shapes).
 
-``analytic`` counts in pure Python. Every engine has the same interface:
-``measure(plan) -> Measurements``; :func:`summarize` is the one way to get a report.
+``keras`` builds the real Keras 3 model and reads the numbers off it (the
+default); ``analytic`` counts in pure Python without importing TensorFlow. Every
+engine has the same interface, ``measure(plan) -> Measurements``, and
+:func:`summarize` is the one way to get a report.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from effcli.plan import BackbonePlan, make_plan
 from effcli.report import Report, assemble
 from effcli.spec import BackboneSpec
 
-ENGINES = ("analytic",)
-DEFAULT_ENGINE = "analytic"
+ENGINES = ("keras", "analytic")
+DEFAULT_ENGINE = "keras"
 
 
 def measure(plan: BackbonePlan, engine: str):
@@ -20,6 +22,10 @@ def measure(plan: BackbonePlan, engine: str):
         from effcli.engines import analytic
 
         return analytic.measure(plan)
+    if engine == "keras":
+        from effcli.engines import keras_engine
+
+        return keras_engine.measure(plan)
     raise EffcliError(f"unknown engine '{engine}'; valid engines: {', '.join(ENGINES)}", source="--engine")
 
 

@@ -1,0 +1,348 @@
+"""The Keras engine: builds the real Keras 3 backbone from the block plan and reads its numbers.
+
+This is the only module of effcli that imports keras / tensorflow, and only when
+one of its functions runs. The layers it creates come one for one from the plan's
+``LayerPlan`` lists (``make_layer``), so this module holds no family rule of its
+own; what it adds is Keras: the EfficientNetV2 block as a Layer of its own (as in
+keras-cv), the functional V1/Lite blocks, the model, and reading parameter counts
+and shapes back off the built layers.
+
+Counting only needs shapes, so :func:`measure` builds inside
+``keras.StatelessScope()``: variables are declared but never initialised. Every
+layer, including the V2 block, answers ``compute_output_shape``, so Keras derives
+the symbolic shapes without tracing ``call`` (that tracing is what makes a plain
+functional build of EfficientNetV2-L slow).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from effcli.plan import BackbonePlan, BlockPlan, LayerPlan, block_layers_for
+from effcli.report import BlockMeasure, Count, LayerMeasure, Measurements
+
+NAME = "keras"
+PACKAGE = "effcli"
+_keras = None
+_block_class = None
+
+
+# --------------------------------------------------------------------------- quiet import
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Send what C++ code (TensorFlow, absl, oneDNN, CUDA) writes on fd 2 to a temporary file.
+
+    Yields a text stream on the *real* stderr, for a spinner. With EFFCLI_DEBUG set
+    nothing is hidden.
+    """
+    if os.environ.get("EFFCLI_DEBUG"):
+        yield sys.stderr
+        return
+    try:
+        stderr_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a captured stderr without a descriptor (tests)
+        stderr_fd = None
+    if stderr_fd is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield sys.stderr
+        return
+    sys.stderr.flush()
+    saved = os.dup(stderr_fd)
+    real_stderr = os.fdopen(os.dup(saved), "w", buffering=1)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), stderr_fd)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield real_stderr
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, stderr_fd)
+            os.close(saved)
+            real_stderr.close()
+
+
+def import_keras():
+    """Import keras (TensorFlow backend) once, with its start-up chatter silenced."""
+    global _keras
+    if _keras is None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        with native_stderr_silenced():
+            import keras
+
+            try:
+                import absl.logging
+
+                absl.logging.set_verbosity(absl.logging.ERROR)
+            except ImportError:  # pragma: no cover - absl comes with tensorflow
+                pass
+            _keras = keras
+            _register_block_class(keras)
+    return _keras
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _initializer(keras):
+    return keras.initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="truncated_normal")
+
+
+def make_layer(plan: LayerPlan, *, bn_momentum: float):
+    """The Keras layer a LayerPlan describes."""
+    keras = import_keras()
+    layers = keras.layers
+    if plan.op == "conv":
+        return layers.Conv2D(
+            filters=plan.filters, kernel_size=plan.kernel_size, strides=plan.strides, padding=plan.padding,
+            use_bias=plan.use_bias, activation=plan.activation or None,
+            kernel_initializer=_initializer(keras), name=plan.name,
+        )  # fmt: skip
+    if plan.op == "dwconv":
+        return layers.DepthwiseConv2D(
+            kernel_size=plan.kernel_size, strides=plan.strides, padding=plan.padding, use_bias=False,
+            depthwise_initializer=_initializer(keras), name=plan.name,
+        )  # fmt: skip
+    if plan.op == "bn":
+        return layers.BatchNormalization(axis=-1, momentum=bn_momentum, name=plan.name)
+    if plan.op == "activation":
+        return layers.Activation(plan.activation, name=plan.name)
+    if plan.op == "pad":
+        return layers.ZeroPadding2D(padding=plan.pad, name=plan.name)
+    if plan.op == "pool":
+        return layers.GlobalAveragePooling2D(name=plan.name)
+    if plan.op == "reshape":
+        return layers.Reshape(plan.output_shape, name=plan.name)
+    if plan.op == "multiply":
+        return layers.Multiply(name=plan.name)
+    if plan.op == "dropout":
+        return layers.Dropout(plan.rate, noise_shape=(None, 1, 1, 1), name=plan.name)
+    if plan.op == "add":
+        return layers.Add(name=plan.name)
+    if plan.op == "rescaling":
+        return layers.Rescaling(1.0 / 255.0, name=plan.name)
+    raise ValueError(f"no Keras layer for op {plan.op!r}")  # a plan bug, not a user mistake
+
+
+def _walk(plans, layers, x, block_input, apply):
+    """Run a block's layers in plan order: the main path, the squeeze-excite side branch, the residual add.
+
+    ``apply(layer, value)`` is a call (tensors) or a shape step (shapes); the same
+    walk serves the functional build, the V2 block's call() and its build().
+    """
+    branch = None
+    for plan, layer in zip(plans, layers):
+        if plan.op == "pool":
+            branch = apply(layer, x)
+        elif branch is not None and plan.op in ("reshape", "conv"):
+            branch = apply(layer, branch)
+        elif plan.op == "multiply":
+            x, branch = apply(layer, [x, branch]), None
+        elif plan.op == "add":
+            x = apply(layer, [x, block_input])
+        else:
+            x = apply(layer, x)
+    return x
+
+
+def _register_block_class(keras):
+    global _block_class
+
+    @keras.saving.register_keras_serializable(package=PACKAGE)
+    class EfficientNetV2Block(keras.layers.Layer):
+        """An EfficientNetV2 Fused-MBConv or MBConv block, one Keras layer as in keras-cv.
+
+        Its sublayers come from effcli's block plan (``effcli.plan.block_layers_for``)
+        and carry keras-cv's names (``block2b_expand_conv``, ``block2b_add``, ...).
+        """
+
+        def __init__(
+            self, *, kind, input_filters, input_channels, output_filters, expand_ratio, kernel_size,
+            strides, se_filters, drop_rate, activation="swish", bn_momentum=0.9, **kwargs,
+        ):  # fmt: skip
+            super().__init__(**kwargs)
+            self.kind = kind
+            self.input_filters = input_filters
+            self.input_channels = input_channels
+            self.output_filters = output_filters
+            self.expand_ratio = expand_ratio
+            self.kernel_size = kernel_size
+            self.strides = strides
+            self.se_filters = se_filters
+            self.drop_rate = drop_rate
+            self.activation = activation
+            self.bn_momentum = bn_momentum
+            self.plans = block_layers_for(
+                "efficientnetv2", kind, self.name, input_channels=input_channels,
+                declared_in=input_filters, output_filters=output_filters, expand_ratio=expand_ratio,
+                kernel_size=kernel_size, strides=strides, se_filters=se_filters, drop_rate=drop_rate,
+                activation=activation,
+            )  # fmt: skip
+            self.block_layers = [make_layer(plan, bn_momentum=bn_momentum) for plan in self.plans]
+            self.layer_shapes: list[tuple] = []  # per sublayer, in plan order (names may repeat)
+
+        @property
+        def residual(self) -> bool:
+            return any(plan.op == "add" for plan in self.plans)
+
+        def _shapes(self, input_shape, *, build: bool):
+            shapes = {}
+
+            def step(layer, shape):
+                if build and not layer.built:
+                    layer.build(shape)
+                out = tuple(layer.compute_output_shape(shape))
+                shapes[id(layer)] = out
+                return out
+
+            out = _walk(self.plans, self.block_layers, tuple(input_shape), tuple(input_shape), step)
+            return out, [shapes[id(layer)] for layer in self.block_layers]
+
+        def build(self, input_shape):
+            _, self.layer_shapes = self._shapes(input_shape, build=True)
+
+        def compute_output_shape(self, input_shape):
+            return self._shapes(input_shape, build=False)[0]
+
+        def call(self, inputs, training=None):
+            def step(layer, value):
+                if isinstance(layer, keras.layers.Dropout):
+                    return layer(value, training=training)
+                return layer(value)
+
+            return _walk(self.plans, self.block_layers, inputs, inputs, step)
+
+        def get_config(self):
+            config = super().get_config()
+            config.update(
+                kind=self.kind, input_filters=self.input_filters, input_channels=self.input_channels,
+                output_filters=self.output_filters, expand_ratio=self.expand_ratio,
+                kernel_size=self.kernel_size, strides=self.strides, se_filters=self.se_filters,
+                drop_rate=self.drop_rate, activation=self.activation, bn_momentum=self.bn_momentum,
+            )  # fmt: skip
+            return config
+
+    _block_class = EfficientNetV2Block
+
+
+def block_class():
+    import_keras()
+    return _block_class
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _bn_momentum(plan: BackbonePlan) -> float:
+    return 0.9 if plan.spec.family == "efficientnetv2" else 0.99  # keras-cv's choices
+
+
+def build_model(plan: BackbonePlan):
+    """The functional Keras model of a plan (variables as the current scope makes them)."""
+    keras = import_keras()
+    momentum = _bn_momentum(plan)
+    inputs = keras.Input(shape=plan.input_shape, name="input_layer")
+    x = inputs
+    for block in plan.blocks:
+        if block.keras_layer:
+            x = block_class()(
+                name=block.keras_layer, kind=block.kind, input_filters=block.input_filters,
+                input_channels=block.input_channels, output_filters=block.output_filters,
+                expand_ratio=block.expand_ratio, kernel_size=block.kernel_size, strides=block.strides,
+                se_filters=block.se_filters, drop_rate=block.drop_rate, activation=plan.spec.activation,
+                bn_momentum=momentum,
+            )(x)  # fmt: skip
+        else:
+            layers = [make_layer(layer, bn_momentum=momentum) for layer in block.layers]
+            x = _walk(block.layers, layers, x, x, lambda layer, value: layer(value))
+    model = keras.Model(inputs, x, name=plan.spec.name)
+    if not plan.spec.trainable:
+        model.trainable = False
+    return model
+
+
+def _count(layer) -> Count:
+    def size(weights):
+        return sum(math.prod(int(d) for d in w.shape) for w in weights)
+
+    return Count(size(layer.trainable_weights), size(layer.non_trainable_weights))
+
+
+def _shape(tensor_or_shape) -> tuple[int, int, int]:
+    shape = getattr(tensor_or_shape, "shape", tensor_or_shape)
+    return tuple(int(d) for d in tuple(shape)[1:])
+
+
+def read_model(plan: BackbonePlan, model) -> Measurements:
+    """Every number of the report, read off a built model."""
+    blocks = []
+    for block in plan.blocks:
+        if block.keras_layer:
+            layer = model.get_layer(block.keras_layer)
+            layers = tuple(
+                LayerMeasure(name=sub.name, count=_count(sub), output_shape=_shape(shape))
+                for sub, shape in zip(layer.block_layers, layer.layer_shapes, strict=True)
+            )
+            blocks.append(BlockMeasure(block.name, _count(layer), _shape(layer.output), layers))
+        else:
+            layers = tuple(
+                LayerMeasure(name=p.name, count=_count(model.get_layer(p.name)), output_shape=_shape(model.get_layer(p.name).output))
+                for p in block.layers
+            )
+            total = sum((m.count for m in layers), Count(0, 0))
+            blocks.append(BlockMeasure(block.name, total, _shape(model.get_layer(block.output_layer).output), layers))
+    pyramid = tuple(_shape(model.get_layer(tap.layer).output) for tap in plan.pyramid)
+    return Measurements(engine=NAME, blocks=tuple(blocks), pyramid_shapes=pyramid)
+
+
+@contextlib.contextmanager
+def _spinner(stream, message: str):
+    if not getattr(stream, "isatty", lambda: False)():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(file=stream).status(message):
+        yield
+
+
+def measure(plan: BackbonePlan) -> Measurements:
+    """Build the model without materialising weights and read every number off it."""
+    with native_stderr_silenced() as stream, _spinner(stream, f"Building {plan.spec.name} with Keras..."):
+        keras = import_keras()
+        # Variables are declared, never filled: initialize_variables=False keeps the
+        # scope's exit from initialising them all; clear_session() forgets them.
+        with keras.StatelessScope(initialize_variables=False):
+            model = build_model(plan)
+            measured = read_model(plan, model)
+        keras.backend.clear_session()
+        return measured
+
+
+def save_model(plan: BackbonePlan, path: Path) -> int:
+    """Build with real weights and save a .keras file atomically; returns the parameter count."""
+    with native_stderr_silenced() as stream, _spinner(stream, f"Building {plan.spec.name} with Keras..."):
+        import_keras()
+        model = build_model(plan)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keras", dir=path.parent)
+        os.close(handle)
+        try:
+            model.save(temporary)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a saved model is an ordinary file
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        return model.count_params()

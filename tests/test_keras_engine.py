@@ -1,0 +1,224 @@
+"""The Keras engine: real Keras 3 builds, agreement with the analytic engine, saving, quiet, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from effcli.engines import analytic, summarize
+from effcli.errors import EffcliError
+from effcli.plan import make_plan
+from effcli.presets import load_preset, preset_names
+from effcli.report import assemble
+from effcli.scaling import FAMILIES
+from effcli.spec import BackboneSpec, StageSpec
+
+pytestmark = pytest.mark.keras
+ROOT = Path(__file__).resolve().parents[1]
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("EFFCLI_ENGINE", "EFFCLI_DEBUG")}
+
+
+@pytest.fixture(scope="module")
+def keras_engine():
+    from effcli.engines import keras_engine
+
+    keras_engine.import_keras()
+    return keras_engine
+
+
+def both_reports(spec, shape, keras_engine):
+    plan = make_plan(spec, shape)
+    ours = assemble(plan, analytic.measure(plan)).to_dict()
+    theirs = assemble(plan, keras_engine.measure(plan)).to_dict()
+    assert (ours.pop("engine"), theirs.pop("engine")) == ("analytic", "keras")
+    return plan, ours, theirs
+
+
+def assert_agree(ours, theirs):
+    assert theirs["totals"] == ours["totals"]
+    for a, k in zip(ours["blocks"], theirs["blocks"], strict=True):
+        assert (k["name"], k["params"], k["trainable"], k["non_trainable"], k["output_shape"]) == (
+            a["name"], a["params"], a["trainable"], a["non_trainable"], a["output_shape"],
+        )  # fmt: skip
+    assert theirs["pyramid"] == ours["pyramid"]
+    assert theirs == ours
+
+
+PRESET_CASES = [(name, size) for name in preset_names() for size in ("224", "native")]
+
+
+@pytest.mark.parametrize(("name", "size"), PRESET_CASES)
+def test_engines_agree_on_every_preset(keras_engine, name, size):
+    spec = load_preset(name)
+    side = 224 if size == "224" else spec.native_resolution
+    _, ours, theirs = both_reports(spec, (side, side, 3), keras_engine)
+    assert_agree(ours, theirs)
+
+
+def test_layers_inside_blocks_agree(keras_engine):
+    for name in ("efficientnetv2_b2", "efficientnetv1_b1", "efficientnetlite_b3"):
+        plan = make_plan(load_preset(name), (224, 224, 3))
+        ours = assemble(plan, analytic.measure(plan))
+        theirs = assemble(plan, keras_engine.measure(plan))
+        for a, k in zip(ours.blocks, theirs.blocks, strict=True):
+            assert [(l.name, l.trainable, l.non_trainable) for l in a.layers] == [
+                (l.name, l.trainable, l.non_trainable) for l in k.layers
+            ]
+            # inner shapes of V2 blocks are Keras' own compute_output_shape answers
+            assert [l.output_shape for l in a.layers] == [l.output_shape for l in k.layers]
+
+
+@st.composite
+def random_specs(draw):
+    family = draw(st.sampled_from(sorted(FAMILIES)))
+    rules = FAMILIES[family]
+    stages, filters = [], draw(st.sampled_from([8, 16, 24, 32]))
+    for _ in range(draw(st.integers(1, 5))):
+        out = draw(st.integers(1, 12)) * 8
+        stages.append(StageSpec(
+            block=draw(st.sampled_from(rules.block_types)),
+            kernel_size=draw(st.sampled_from([1, 3, 5] if family == "efficientnetv2" else [3, 5])),
+            repeats=draw(st.integers(1, 3)), input_filters=filters, output_filters=out,
+            expand_ratio=draw(st.sampled_from([1, 2, 4, 6])),
+            se_ratio=draw(st.sampled_from([0.0, 0.25, 0.5])) if rules.has_se else 0.0,
+            strides=draw(st.sampled_from([1, 2])),
+        ))  # fmt: skip
+        # sometimes declare an input that differs from what the previous stage delivers
+        filters = out if draw(st.booleans()) or len(stages) < 2 else draw(st.integers(1, 12)) * 8
+    return BackboneSpec(
+        name="random", family=family, stages=tuple(stages),
+        width_coefficient=draw(st.sampled_from([0.25, 0.5, 0.8, 1.0, 1.1, 1.3, 2.0])),
+        depth_coefficient=draw(st.sampled_from([0.5, 1.0, 1.2, 1.6, 2.2])),
+        min_depth=draw(st.sampled_from([8, 16, None])) if rules.uses_min_depth else None,
+        activation=rules.default_activation, trainable=draw(st.booleans()),
+        include_rescaling=draw(st.booleans()),
+    )  # fmt: skip
+
+
+# 120 valid configs are compared (hypothesis discards the refused ones and draws more)
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(spec=random_specs(), height=st.integers(1, 200), width=st.integers(1, 200))
+def test_engines_agree_on_random_configs(keras_engine, spec, height, width):
+    try:
+        make_plan(spec, (height, width, 3))
+    except EffcliError as exc:  # a channel conflict the plan refuses before any build: not a valid config
+        assert "cannot work" in str(exc) or "squeeze-excite produces" in str(exc)
+        assume(False)
+    _, ours, theirs = both_reports(spec, (height, width, 3), keras_engine)
+    assert_agree(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [("efficientnetv2_b0", (97, 161, 3)), ("efficientnetv1_b0", (97, 161, 3)), ("efficientnetlite_b1", (64, 75, 3))],
+)
+def test_reported_shapes_are_what_a_forward_pass_produces(keras_engine, name, shape):
+    """Symbolic shapes come from compute_output_shape; a real forward pass must give the same."""
+    plan = make_plan(load_preset(name), shape)
+    model = keras_engine.build_model(plan)
+    keras = keras_engine.import_keras()
+    taps = keras.Model(model.input, [model.get_layer(t.layer).output for t in plan.pyramid])
+    outputs = taps(np.zeros((1, *shape), dtype="float32"))
+    report = assemble(plan, keras_engine.measure(plan))
+    assert [tuple(o.shape[1:]) for o in outputs] == [p.output_shape for p in report.pyramid]
+
+
+def test_saved_model_round_trips(keras_engine, tmp_path):
+    keras = keras_engine.import_keras()
+    for name in ("efficientnetv2_b0", "efficientnetlite_b0"):
+        plan = make_plan(load_preset(name).with_changes(include_rescaling=True), (96, 96, 3))
+        model = keras_engine.build_model(plan)
+        path = tmp_path / f"{name}.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        assert loaded.count_params() == model.count_params()
+        x = np.random.default_rng(0).random((2, 96, 96, 3), dtype=np.float32) * 255
+        np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-5, atol=1e-5)
+        assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
+
+
+def test_v2_block_config_round_trips(keras_engine):
+    block = make_plan(load_preset("efficientnetv2_b2"), (224, 224, 3)).blocks[12]  # block4b: MBConv + SE
+    layer_class = keras_engine.block_class()
+    layer = layer_class(
+        name=block.keras_layer, kind=block.kind, input_filters=block.input_filters,
+        input_channels=block.input_channels, output_filters=block.output_filters,
+        expand_ratio=block.expand_ratio, kernel_size=block.kernel_size, strides=block.strides,
+        se_filters=block.se_filters, drop_rate=block.drop_rate,
+    )  # fmt: skip
+    clone = layer_class.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    assert [p.name for p in clone.plans] == [p.name for p in block.layers]
+
+
+def test_build_command_saves_a_loadable_model(keras_engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from effcli.cli import app
+
+    runner = CliRunner()
+    target = tmp_path / "b0.keras"
+    result = runner.invoke(app, ["build", "b0", "--output", str(target), "-r", "128"])
+    assert result.exit_code == 0, result.output
+    assert "5,919,312 params" in result.stdout and target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name != "b0.keras"]  # no temporary left behind
+    loaded = keras_engine.import_keras().saving.load_model(target)
+    assert loaded.count_params() == 5_919_312 and tuple(loaded.input_shape) == (None, 128, 128, 3)
+    before = target.stat().st_mtime_ns
+    again = runner.invoke(app, ["build", "b0", "--output", str(target)])
+    assert again.exit_code == 2 and "exists; use --force" in again.stderr
+    assert target.stat().st_mtime_ns == before
+    forced = runner.invoke(app, ["build", "lite0", "--output", str(target), "--force"])
+    assert forced.exit_code == 0 and "efficientnetlite_b0" in forced.stdout
+    bad = runner.invoke(app, ["build", "b0", "--output", str(tmp_path / "b0.h5")])
+    assert bad.exit_code == 2 and "must end in .keras" in bad.stderr
+
+
+def test_keras_is_the_default_engine_and_quiet(tmp_path):
+    """`effcli summary b2 2>err.txt`: the Keras build prints nothing on stderr."""
+    err = tmp_path / "err.txt"
+    with open(err, "w") as stderr:
+        result = subprocess.run(
+            [sys.executable, "-m", "effcli.cli", "summary", "efficientnetv2_b2", "--format", "json"],
+            stdout=subprocess.PIPE, stderr=stderr, text=True, env=CLEAN_ENV, cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 0
+    assert err.read_text() == ""
+    data = json.loads(result.stdout)
+    assert data["engine"] == "keras" and data["totals"]["params"] == 8_769_374
+
+
+def test_tensorflow_is_imported_only_for_the_keras_engine():
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from effcli.cli import app\n"
+        "for args in ({args}):\n"
+        "    assert CliRunner().invoke(app, list(args)).exit_code == 0\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    light = "['--help'], ['summary', '--help'], ['summary', 'l', '--engine', 'analytic']"
+    heavy = "['summary', 'b0', '-f', 'json'],"
+    for args, expected in ((light, "[]"), (heavy, "['keras', 'tensorflow']")):
+        result = subprocess.run(
+            [sys.executable, "-c", probe.format(args=args)], capture_output=True, text=True, env=CLEAN_ENV, cwd=ROOT
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_summary_agrees_across_engines_through_the_cli(run):
+    _, keras_json, _ = run("summary", "v1-b2", "-f", "json", "-r", "193x257", env={"EFFCLI_ENGINE": "keras"})
+    _, analytic_json, _ = run("summary", "v1-b2", "-f", "json", "-r", "193x257", "--engine", "analytic")
+    keras_data, analytic_data = json.loads(keras_json), json.loads(analytic_json)
+    assert (keras_data.pop("engine"), analytic_data.pop("engine")) == ("keras", "analytic")
+    assert keras_data == analytic_data
