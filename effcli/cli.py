@@ -221,9 +221,105 @@ def summary(
     report = summarize(spec, shape, engine=engine.value)
     for message in report.warnings:
         print(f"Warning: {message}", file=sys.stderr)
+    color, width = _output_options(format)
+    _emit(get_renderer(format.value, color=color, width=width).render(report))
+
+
+def _output_options(format: "Format"):
     color = format is Format.table and _wants_color()
     width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
-    _emit(get_renderer(format.value, color=color, width=width).render(report))
+    return color, width
+
+
+@app.command(epilog="Examples:  effcli compare b0 b3   |   effcli compare efficientnetv1_b0 efficientnetlite_b0 "
+             "efficientnetv2_b0   |   effcli compare s m l -r native -f markdown")
+def compare(
+    models: Annotated[
+        list[str],
+        typer.Argument(metavar="A B [C ...]", help="Two or more presets, aliases or YAML configs.", show_default=False),
+    ],
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    engine: EngineOpt = Engine.keras,
+) -> None:
+    """Compare backbones side by side, stage by stage (any family, presets or YAML files).
+
+    For every stage and each model: block type, kernel, stride, repeats, output
+    filters and shape, params and MACs; the stem and the top; totals with the
+    ratio to the first model; the pyramid levels side by side. Stages are aligned
+    by number (stage 1 with stage 1); a model with fewer stages shows '-' in the
+    rows it lacks, and pyramid levels align by level (P1 with P1). In the table
+    view, cells that differ from the first model are highlighted (a '*' when there
+    is no colour). With '--resolution native' every model uses its own resolution.
+    MACs count convolutions, depthwise convolutions and the SE 1x1 convolutions;
+    BatchNorm, activations, adds and pooling are excluded.
+    """
+    from effcli.compare import compare as compare_reports
+    from effcli.engines import summarize
+    from effcli.presets import resolve
+    from effcli.render import get_renderer
+
+    if len(models) < 2:
+        raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
+    reports = []
+    for target in models:
+        spec = resolve(target)
+        report = summarize(spec, input_shape_for(spec, resolution), engine=engine.value)
+        for message in report.warnings:
+            print(f"Warning: {spec.name}: {message}", file=sys.stderr)
+        reports.append(report)
+    color, width = _output_options(format)
+    _emit(get_renderer(format.value, color=color, width=width).render_comparison(compare_reports(reports)))
+
+
+@app.command(epilog="Examples:  effcli scale --width 1.2 --depth 1.4   |   effcli scale --base efficientnetv1_b0 "
+             "--width 2.0 --depth 3.1   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml")
+def scale(
+    width: Annotated[float, typer.Option("--width", "-w", help="Width coefficient (multiplies filters).",
+                                         show_default=False)],
+    depth: Annotated[float, typer.Option("--depth", "-d", help="Depth coefficient (multiplies repeats).",
+                                         show_default=False)],
+    base: Annotated[str, typer.Option("--base", "-b", metavar="NAME|PATH",
+                                      help="The network to scale; its own coefficients are replaced.")] = "efficientnetv2_b0",
+    divisor: Annotated[Optional[int], typer.Option("--divisor", help="Depth divisor (default: the base's, 8).",
+                                                   show_default=False)] = None,
+    min_depth: Annotated[Optional[int], typer.Option("--min-depth", help="Minimum filters (EfficientNetV2 only; "
+                                                     "default: the base's).", show_default=False)] = None,
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    save: Annotated[Optional[Path], typer.Option("--save", metavar="FILE.yaml",
+                                                 help="Write the scaled network as a YAML stage config.",
+                                                 show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save file if it exists.")] = False,
+) -> None:
+    """Explore round_filters / round_repeats: how width and depth coefficients become filters and repeats.
+
+    Shows every rounding decision with the rule that made it (nearest multiple of
+    the divisor, the minimum-depth floor, V1/Lite's '+divisor when rounding lost
+    more than 10%', Lite's fixed stem and top), the repeats (ceil(repeats x depth),
+    Lite's unscaled first and last stage), and the resulting network against the
+    base: blocks, params, MACs. Says so when the result is a preset. Counts with
+    the analytic engine (no TensorFlow).
+    """
+    from effcli.files import check_target, write_text_atomic
+    from effcli.presets import resolve
+    from effcli.render import get_renderer
+    from effcli.scale import explore, scaled_spec
+    from effcli.spec import dump_spec_yaml
+
+    base_spec = resolve(base)
+    scaled = scaled_spec(base_spec, width=width, depth=depth, divisor=divisor, min_depth=min_depth)
+    shape = input_shape_for(base_spec, resolution)
+    if save is not None:
+        check_target(save, force=force, option="--save", suffixes=(".yaml", ".yml"))
+    scaling = explore(base_spec, scaled, shape)
+    for message in scaling.scaled_report.warnings:
+        print(f"Warning: {message}", file=sys.stderr)
+    color, out_width = _output_options(format)
+    _emit(get_renderer(format.value, color=color, width=out_width).render_scaling(scaling))
+    if save is not None:
+        write_text_atomic(save, dump_spec_yaml(scaled.with_changes(input_shape=shape, native_resolution=None)))
+        print(f"Saved {scaled.name} to {save}", file=sys.stderr)
 
 
 @app.command(epilog="Examples:  effcli build b0 --output b0.keras   |   effcli build efficientnetv2_s -r native -o s.keras --include-rescaling")
@@ -248,6 +344,7 @@ def build(
     block layer.
     """
     from effcli.engines import keras_engine
+    from effcli.files import check_target
     from effcli.plan import make_plan
     from effcli.presets import resolve
 
@@ -255,14 +352,7 @@ def build(
     if include_rescaling:
         spec = spec.with_changes(include_rescaling=True)
     shape = input_shape_for(spec, resolution)
-    if output.suffix != ".keras":
-        raise EffcliError(f"'{output}' must end in .keras (the Keras 3 model format)", source="--output")
-    if output.is_dir():
-        raise EffcliError(f"'{output}' is a directory; give a file name ending in .keras", source="--output")
-    if not output.parent.is_dir():
-        raise EffcliError(f"folder '{output.parent}' does not exist", source="--output")
-    if output.exists() and not force:
-        raise EffcliError(f"'{output}' exists; use --force to overwrite it", source="--output")
+    check_target(output, force=force, option="--output", suffixes=(".keras",))
     plan = make_plan(spec, shape)
     for message in plan.warnings:
         print(f"Warning: {message}", file=sys.stderr)

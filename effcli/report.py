@@ -7,12 +7,14 @@ contract: keys are only ever added.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from effcli.plan import BackbonePlan, Shape
 
 BYTES_PER_PARAM = 4  # float32
+BYTES_PER_ACTIVATION = 4  # float32, batch 1
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ ZERO = Count(0, 0)
 class LayerMeasure:
     name: str
     count: Count
-    output_shape: Shape
+    output_shape: tuple[int, ...]
+    macs: int  # multiply-accumulates of a conv / depthwise conv, 0 for every other layer
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class BlockMeasure:
     count: Count
     output_shape: Shape
     layers: tuple[LayerMeasure, ...]
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
 
 
 @dataclass(frozen=True)
@@ -61,10 +68,11 @@ class Measurements:
 class LayerReport:
     name: str
     op: str
-    output_shape: Shape
+    output_shape: tuple[int, ...]
     params: int
     trainable: int
     non_trainable: int
+    macs: int
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +82,7 @@ class LayerReport:
             "params": self.params,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
+            "macs": self.macs,
         }
 
 
@@ -96,8 +105,14 @@ class BlockReport:
     params: int
     trainable: int
     non_trainable: int
+    macs: int
     drop_rate: float | None
     layers: tuple[LayerReport, ...]
+
+    @property
+    def activation_bytes(self) -> int:
+        """float32 size of the block's output tensor at batch 1."""
+        return math.prod(self.output_shape) * BYTES_PER_ACTIVATION
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +133,8 @@ class BlockReport:
             "params": self.params,
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
+            "macs": self.macs,
+            "activation_bytes": self.activation_bytes,
             "drop_rate": None if self.drop_rate is None else round(self.drop_rate, 6),
         }
 
@@ -150,11 +167,21 @@ class Totals:
     params: int
     trainable: int
     non_trainable: int
+    macs: int = 0
+    activation_bytes: int = 0  # sum of the block outputs (stem and top included), float32, batch 1
 
     @property
     def size_mb(self) -> float:
         """float32 size in MB (1 MB = 2**20 bytes, as Keras' summary counts)."""
         return self.params * BYTES_PER_PARAM / 2**20
+
+    @property
+    def gmacs(self) -> float:
+        return self.macs / 1e9
+
+    @property
+    def activation_mb(self) -> float:
+        return self.activation_bytes / 2**20
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,6 +189,10 @@ class Totals:
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
             "size_mb": round(self.size_mb, 2),
+            "macs": self.macs,
+            "gmacs": round(self.gmacs, 4),
+            "activation_bytes": self.activation_bytes,
+            "activation_mb": round(self.activation_mb, 2),
         }
 
 
@@ -214,7 +245,7 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
             LayerReport(
                 name=layer.name, op=plan_layer.op, output_shape=layer.output_shape,
                 params=layer.count.params, trainable=layer.count.trainable,
-                non_trainable=layer.count.non_trainable,
+                non_trainable=layer.count.non_trainable, macs=layer.macs,
             )
             for plan_layer, layer in zip(block.layers, measure.layers, strict=True)
         )  # fmt: skip
@@ -225,7 +256,8 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
             kernel_size=block.kernel_size, strides=block.strides, expand_ratio=block.expand_ratio,
             se_ratio=block.se_ratio, residual=block.residual, output_shape=measure.output_shape,
             params=measure.count.params, trainable=measure.count.trainable,
-            non_trainable=measure.count.non_trainable, drop_rate=block.drop_rate, layers=layers,
+            non_trainable=measure.count.non_trainable, macs=measure.macs, drop_rate=block.drop_rate,
+            layers=layers,
         ))  # fmt: skip
     pyramid = tuple(
         PyramidLevel(level=tap.level, layer=tap.layer, block=tap.block, output_shape=shape, stride=tap.stride)
@@ -238,6 +270,9 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
         width_coefficient=spec.width_coefficient, depth_coefficient=spec.depth_coefficient,
         depth_divisor=spec.depth_divisor, min_depth=spec.min_depth, activation=spec.activation,
         drop_rate=spec.drop_rate, blocks=tuple(blocks), pyramid=pyramid,
-        totals=Totals(params=total.params, trainable=total.trainable, non_trainable=total.non_trainable),
+        totals=Totals(
+            params=total.params, trainable=total.trainable, non_trainable=total.non_trainable,
+            macs=sum(b.macs for b in blocks), activation_bytes=sum(b.activation_bytes for b in blocks),
+        ),
         warnings=plan.warnings, notes=plan.notes,
     )  # fmt: skip

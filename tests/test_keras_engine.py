@@ -69,8 +69,8 @@ def test_layers_inside_blocks_agree(keras_engine):
         ours = assemble(plan, analytic.measure(plan))
         theirs = assemble(plan, keras_engine.measure(plan))
         for a, k in zip(ours.blocks, theirs.blocks, strict=True):
-            assert [(l.name, l.trainable, l.non_trainable) for l in a.layers] == [
-                (l.name, l.trainable, l.non_trainable) for l in k.layers
+            assert [(l.name, l.trainable, l.non_trainable, l.macs) for l in a.layers] == [
+                (l.name, l.trainable, l.non_trainable, l.macs) for l in k.layers
             ]
             # inner shapes of V2 blocks are Keras' own compute_output_shape answers
             assert [l.output_shape for l in a.layers] == [l.output_shape for l in k.layers]
@@ -130,6 +130,30 @@ def test_reported_shapes_are_what_a_forward_pass_produces(keras_engine, name, sh
     outputs = taps(np.zeros((1, *shape), dtype="float32"))
     report = assemble(plan, keras_engine.measure(plan))
     assert [tuple(o.shape[1:]) for o in outputs] == [p.output_shape for p in report.pyramid]
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [("efficientnetv2_b0", (224, 224, 3)), ("efficientnetv1_b0", (193, 257, 3)), ("efficientnetlite_b1", (97, 97, 3))],
+)
+def test_macs_equal_tensorflow_flop_statistics(keras_engine, name, shape):
+    """TensorFlow's own flop statistics (2 per multiply-accumulate) over the real graph's convolutions."""
+    import tensorflow as tf
+    from tensorflow.python.framework import ops as tf_ops
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    plan = make_plan(load_preset(name), shape)
+    model = keras_engine.build_model(plan)
+    function = tf.function(lambda x: model(x, training=False))
+    graph = convert_variables_to_constants_v2(
+        function.get_concrete_function(tf.TensorSpec([1, *shape], tf.float32))
+    ).graph
+    convolutions = [op for op in graph.get_operations() if op.type in ("Conv2D", "DepthwiseConv2dNative")]
+    flops = sum(tf_ops.get_stats_for_node_def(graph, op.node_def, "flops").value for op in convolutions)
+    report = assemble(plan, keras_engine.measure(plan))
+    conv_layers = [l for b in report.blocks for l in b.layers if l.op in ("conv", "dwconv")]
+    assert len(convolutions) == len(conv_layers)
+    assert flops == 2 * report.totals.macs
 
 
 def test_saved_model_round_trips(keras_engine, tmp_path):
@@ -206,7 +230,8 @@ def test_tensorflow_is_imported_only_for_the_keras_engine():
         "    assert CliRunner().invoke(app, list(args)).exit_code == 0\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
-    light = "['--help'], ['summary', '--help'], ['summary', 'l', '--engine', 'analytic']"
+    light = ("['--help'], ['summary', '--help'], ['summary', 'l', '--engine', 'analytic'], "
+             "['scale', '--width', '1.2', '--depth', '1.4'], ['compare', 'b0', 'l', '--engine', 'analytic']")
     heavy = "['summary', 'b0', '-f', 'json'],"
     for args, expected in ((light, "[]"), (heavy, "['keras', 'tensorflow']")):
         result = subprocess.run(

@@ -1,8 +1,10 @@
-"""The analytic engine: parameters and shapes counted from the plan, in pure Python.
+"""The analytic engine: parameters, shapes and MACs counted from the plan, in pure Python.
 
 No tensorflow, no keras. A Conv2D holds k*k*in*out weights (+ out biases), a
 DepthwiseConv2D k*k*channels, a BatchNormalization gamma and beta (trainable)
 plus moving mean and variance (non-trainable); every other layer holds none.
+MACs: a conv costs k*k*in*out per output position, a depthwise conv k*k*channels;
+BatchNorm, activations, adds, multiplies and pooling are not counted.
 """
 
 from __future__ import annotations
@@ -28,12 +30,26 @@ def count_layer(layer: LayerPlan, trainable: bool = True) -> Count:
     return count
 
 
+def layer_macs(layer: LayerPlan) -> int:
+    """Multiply-accumulates of one conv / depthwise conv (bias adds not counted); 0 otherwise."""
+    if layer.op not in ("conv", "dwconv"):
+        return 0
+    height, width = layer.output_shape[0], layer.output_shape[1]
+    per_position = layer.kernel_size * layer.kernel_size * layer.input_channels
+    if layer.op == "conv":
+        per_position *= layer.filters
+    return height * width * per_position
+
+
 def measure(plan: BackbonePlan) -> Measurements:
     trainable = plan.spec.trainable
     blocks = []
     for block in plan.blocks:
         layers = tuple(
-            LayerMeasure(name=layer.name, count=count_layer(layer, trainable), output_shape=layer.output_shape)
+            LayerMeasure(
+                name=layer.name, count=count_layer(layer, trainable), output_shape=layer.output_shape,
+                macs=layer_macs(layer),
+            )  # fmt: skip
             for layer in block.layers
         )
         total = sum((layer.count for layer in layers), ZERO)

@@ -24,7 +24,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from effcli.plan import BackbonePlan, BlockPlan, LayerPlan, block_layers_for
+from effcli.files import atomic_target
+from effcli.plan import BackbonePlan, LayerPlan, block_layers_for
 from effcli.report import BlockMeasure, Count, LayerMeasure, Measurements
 
 NAME = "keras"
@@ -278,6 +279,19 @@ def _count(layer) -> Count:
     return Count(size(layer.trainable_weights), size(layer.non_trainable_weights))
 
 
+def _macs(layer, output_shape) -> int:
+    """MACs of a built Conv2D / DepthwiseConv2D: kernel size times output positions."""
+    keras = import_keras()
+    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)):
+        return 0
+    kernel = math.prod(int(d) for d in layer.kernel.shape)
+    return kernel * int(output_shape[0]) * int(output_shape[1])
+
+
+def _layer_measure(layer, shape) -> LayerMeasure:
+    return LayerMeasure(name=layer.name, count=_count(layer), output_shape=shape, macs=_macs(layer, shape))
+
+
 def _shape(tensor_or_shape) -> tuple[int, int, int]:
     shape = getattr(tensor_or_shape, "shape", tensor_or_shape)
     return tuple(int(d) for d in tuple(shape)[1:])
@@ -290,14 +304,13 @@ def read_model(plan: BackbonePlan, model) -> Measurements:
         if block.keras_layer:
             layer = model.get_layer(block.keras_layer)
             layers = tuple(
-                LayerMeasure(name=sub.name, count=_count(sub), output_shape=_shape(shape))
+                _layer_measure(sub, _shape(shape))
                 for sub, shape in zip(layer.block_layers, layer.layer_shapes, strict=True)
             )
             blocks.append(BlockMeasure(block.name, _count(layer), _shape(layer.output), layers))
         else:
             layers = tuple(
-                LayerMeasure(name=p.name, count=_count(model.get_layer(p.name)), output_shape=_shape(model.get_layer(p.name).output))
-                for p in block.layers
+                _layer_measure(model.get_layer(p.name), _shape(model.get_layer(p.name).output)) for p in block.layers
             )
             total = sum((m.count for m in layers), Count(0, 0))
             blocks.append(BlockMeasure(block.name, total, _shape(model.get_layer(block.output_layer).output), layers))
@@ -334,15 +347,6 @@ def save_model(plan: BackbonePlan, path: Path) -> int:
     with native_stderr_silenced() as stream, _spinner(stream, f"Building {plan.spec.name} with Keras..."):
         import_keras()
         model = build_model(plan)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keras", dir=path.parent)
-        os.close(handle)
-        try:
+        with atomic_target(path) as temporary:
             model.save(temporary)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a saved model is an ordinary file
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
         return model.count_params()

@@ -7,8 +7,9 @@ from effcli.report import BlockReport, Report
 TYPE_LABELS = {"stem": "stem", "top": "top", "fused": "Fused-MBConv", "mbconv": "MBConv"}
 BLOCK_COLUMNS = (
     "Block", "Type", "Kernel", "Stride", "Expand", "SE", "In -> Out", "Residual",
-    "Output shape", "Params", "Drop rate",
+    "Output shape", "Params", "MACs", "Drop rate",
 )  # fmt: skip
+MACS_LABEL = "MACs (the papers' FLOPs)"
 PYRAMID_COLUMNS = ("Level", "Layer", "Block", "Output shape", "Stride", "Channels")
 
 
@@ -22,6 +23,14 @@ def int_text(value: int) -> str:
 
 def coefficient_text(value: float) -> str:
     return f"{value:g}"
+
+
+def macs_text(macs: int) -> str:
+    """Compact MACs: 1.23G, 45.6M, 789.0K."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if macs >= scale:
+            return f"{macs / scale:.2f}{suffix}" if scale == 1e9 else f"{macs / scale:.1f}{suffix}"
+    return str(macs)
 
 
 def block_cells(block: BlockReport) -> list[str]:
@@ -41,6 +50,7 @@ def block_cells(block: BlockReport) -> list[str]:
         "yes" if block.residual else "",
         shape_text(block.output_shape),
         int_text(block.params),
+        macs_text(block.macs),
         "-" if block.drop_rate is None else f"{block.drop_rate:.3f}",
     ]
 
@@ -67,5 +77,108 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
         ("Total params", f"{int_text(totals.params)} ({totals.size_mb:.2f} MB)"),
         ("Trainable params", f"{int_text(totals.trainable)} ({totals.trainable * 4 / 2**20:.2f} MB)"),
         ("Non-trainable params", f"{int_text(totals.non_trainable)} ({totals.non_trainable * 4 / 2**20:.2f} MB)"),
+        (MACS_LABEL, f"{totals.gmacs:.3f} G ({int_text(totals.macs)}; convolutions only)"),
+        ("Activation memory", f"{totals.activation_mb:.2f} MB (block outputs, float32, batch 1)"),
         ("Blocks", str(sum(1 for b in report.blocks if b.type not in ("stem", "top")))),
     ]
+
+
+COMPARE_COLUMNS = ("Stage", "Model", "Type", "Kernel", "Stride", "Repeats", "Out filters", "Output shape", "Params", "MACs")
+FILTER_COLUMNS = ("Row", "Base filters", "x width (exact)", "Rounded", "Rule")
+REPEAT_COLUMNS = ("Stage", "Base repeats", "x depth (exact)", "Repeats", "Rule")
+
+
+def exact_text(value: float | None) -> str:
+    """The float exactly as computed (shortest repr), so 5 x 1.4 = 7.000000000000001 shows why ceil gives 8."""
+    return "-" if value is None else repr(value)
+
+
+def entry_cells(entry) -> list[str]:
+    """Type .. MACs cells of one comparison entry ("-" when the model has no such stage)."""
+    if entry is None:
+        return ["-"] * 8
+    return [
+        "/".join(TYPE_LABELS.get(t, t) for t in entry.type.split("+")),
+        f"{entry.kernel_size}x{entry.kernel_size}",
+        str(entry.strides),
+        str(entry.repeats),
+        str(entry.output_filters),
+        shape_text(entry.output_shape),
+        int_text(entry.params),
+        macs_text(entry.macs),
+    ]
+
+
+def model_label(index: int, report) -> str:
+    return f"{index + 1}. {report.name}"
+
+
+def comparison_header(comparison) -> list[tuple[str, str]]:
+    return [
+        (
+            model_label(i, r),
+            f"{r.family_title}, width {coefficient_text(r.width_coefficient)}, depth "
+            f"{coefficient_text(r.depth_coefficient)}, input {shape_text(r.input_shape)}",
+        )
+        for i, r in enumerate(comparison.reports)
+    ] + [("Engine", comparison.reports[0].engine)]
+
+
+TOTAL_COLUMNS = ("Model", "Blocks", "Params", "Params vs 1", MACS_LABEL, "MACs vs 1", "Activations")
+
+
+def total_cells(comparison, index: int) -> list[str]:
+    report = comparison.reports[index]
+    totals = report.totals
+    return [
+        model_label(index, report),
+        str(sum(1 for b in report.blocks if b.type not in ("stem", "top"))),
+        int_text(totals.params),
+        f"x{comparison.ratio(index, 'params'):.2f}",
+        f"{totals.gmacs:.3f} G",
+        f"x{comparison.ratio(index, 'macs'):.2f}",
+        f"{totals.activation_mb:.2f} MB",
+    ]
+
+
+def pyramid_cell(report, index: int) -> str:
+    if index >= len(report.pyramid):
+        return "-"
+    level = report.pyramid[index]
+    return f"{level.layer} {shape_text(level.output_shape)}"
+
+
+def scaling_header(scaling) -> list[tuple[str, str]]:
+    spec = scaling.scaled
+    min_depth = "" if spec.min_depth is None else f", min depth {spec.min_depth}"
+    return [
+        ("Base", f"{scaling.base.name} ({spec.rules.title})"),
+        (
+            "Scaling",
+            f"width {coefficient_text(spec.width_coefficient)}, depth {coefficient_text(spec.depth_coefficient)}, "
+            f"divisor {spec.depth_divisor}{min_depth}",
+        ),
+        ("Input shape", shape_text(scaling.scaled_report.input_shape)),
+    ]
+
+
+def scaling_result_lines(scaling) -> list[tuple[str, str]]:
+    def blocks(report):
+        return sum(1 for b in report.blocks if b.type not in ("stem", "top"))
+
+    base, new = scaling.base_report, scaling.scaled_report
+
+    def line(a, b, text):
+        ratio = f" (x{b / a:.2f})" if a else ""
+        return f"{text(a)} -> {text(b)}{ratio}"
+
+    rows = [
+        ("Blocks", line(blocks(base), blocks(new), str)),
+        ("Params", line(base.totals.params, new.totals.params, int_text)),
+        (MACS_LABEL, line(base.totals.macs, new.totals.macs, lambda m: f"{m / 1e9:.3f} G")),
+    ]
+    if scaling.matches:
+        rows.append(("Equals preset", ", ".join(scaling.matches)))
+    else:
+        rows.append(("Equals preset", "none"))
+    return rows

@@ -11,14 +11,52 @@ COLUMNS = (
     "name", "stage", "type", "kernel_size", "strides", "expand_ratio", "se_ratio", "se_filters",
     "input_filters", "input_channels", "expanded_filters", "output_filters", "residual",
     "output_height", "output_width", "output_channels", "params", "trainable", "non_trainable",
-    "drop_rate",
+    "macs", "activation_bytes", "drop_rate",
 )  # fmt: skip
 
 
+COMPARE_COLUMNS = (
+    "row", "stage", "model", "type", "kernel_size", "strides", "repeats", "output_filters",
+    "output_height", "output_width", "output_channels", "params", "macs",
+)  # fmt: skip
+SCALE_COLUMNS = ("table", "row", "base", "scaled", "result", "rule")
+
+
+def _writer():
+    buffer = io.StringIO()
+    return buffer, csv.writer(buffer, lineterminator="\n")
+
+
 class CsvRenderer:
+    def render_comparison(self, comparison) -> str:
+        """The stage table, one line per (row, model)."""
+        buffer, writer = _writer()
+        writer.writerow(COMPARE_COLUMNS)
+        for row in comparison.rows:
+            for report, entry in zip(comparison.reports, row.entries):
+                if entry is None:
+                    continue
+                height, width, channels = entry.output_shape
+                writer.writerow([
+                    row.label, "" if row.stage is None else row.stage, report.name, entry.type,
+                    entry.kernel_size, entry.strides, entry.repeats, entry.output_filters,
+                    height, width, channels, entry.params, entry.macs,
+                ])  # fmt: skip
+        return buffer.getvalue()
+
+    def render_scaling(self, scaling) -> str:
+        """The round_filters and round_repeats tables, one line per decision."""
+        buffer, writer = _writer()
+        writer.writerow(SCALE_COLUMNS)
+        for row in scaling.filters:
+            writer.writerow(["round_filters", row.row, row.base, "" if row.scaled is None else repr(row.scaled),
+                             row.result, row.rule])  # fmt: skip
+        for row in scaling.repeats:
+            writer.writerow(["round_repeats", f"stage {row.stage}", row.base, repr(row.scaled), row.result, row.rule])
+        return buffer.getvalue()
+
     def render(self, report: Report) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        buffer, writer = _writer()
         writer.writerow(COLUMNS)
         for block in report.blocks:
             row = block.to_dict()

@@ -10,3 +10,9 @@ from effcli.report import Report
 class JsonRenderer:
     def render(self, report: Report) -> str:
         return json.dumps(report.to_dict(), indent=2) + "\n"
+
+    def render_comparison(self, comparison) -> str:
+        return json.dumps(comparison.to_dict(), indent=2) + "\n"
+
+    def render_scaling(self, scaling) -> str:
+        return json.dumps(scaling.to_dict(), indent=2) + "\n"

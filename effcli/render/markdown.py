@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from effcli.render.common import (
-    BLOCK_COLUMNS, PYRAMID_COLUMNS, block_cells, header_lines, int_text, shape_text, totals_lines,
+    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS, TOTAL_COLUMNS,
+    block_cells, comparison_header, entry_cells, exact_text, header_lines, int_text, model_label,
+    pyramid_cell, scaling_header, scaling_result_lines, shape_text, total_cells, totals_lines,
 )  # fmt: skip
 from effcli.report import Report
 
-RIGHT = {"Kernel", "Stride", "Params", "Drop rate", "Channels"}
+RIGHT = {"Kernel", "Stride", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters", "Blocks",
+         "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)"}
 
 
 def _table(columns, rows) -> list[str]:
@@ -38,4 +41,35 @@ class MarkdownRenderer:
             lines += ["", f"> Warning: {note}"]
         for note in report.notes:
             lines += ["", f"> Note: {note}"]
+        return "\n".join(lines) + "\n"
+
+    def render_comparison(self, comparison) -> str:
+        names = " vs ".join(r.name for r in comparison.reports)
+        lines = [f"## {names}", ""]
+        lines += _table(("", ""), [(f"**{k}**", v) for k, v in comparison_header(comparison)])
+        lines += ["", "### Stages", ""]
+        rows = []
+        for row in comparison.rows:
+            for i, (report, entry) in enumerate(zip(comparison.reports, row.entries)):
+                rows.append([row.label, model_label(i, report), *entry_cells(entry)])
+        lines += _table(COMPARE_COLUMNS, rows)
+        lines += ["", "### Totals", ""]
+        lines += _table(TOTAL_COLUMNS, [total_cells(comparison, i) for i in range(len(comparison.reports))])
+        lines += ["", "### Pyramid levels", ""]
+        columns = ["Level"] + [model_label(i, r) for i, r in enumerate(comparison.reports)]
+        lines += _table(columns, [[level] + [pyramid_cell(r, n) for r in comparison.reports]
+                                  for n, level in enumerate(comparison.levels)])  # fmt: skip
+        return "\n".join(lines) + "\n"
+
+    def render_scaling(self, scaling) -> str:
+        lines = [f"## {scaling.scaled.name}", ""]
+        lines += _table(("", ""), [(f"**{k}**", v) for k, v in scaling_header(scaling)])
+        lines += ["", "### round_filters", ""]
+        lines += _table(FILTER_COLUMNS, [[r.row, str(r.base), exact_text(r.scaled), str(r.result), r.rule]
+                                         for r in scaling.filters])  # fmt: skip
+        lines += ["", "### round_repeats", ""]
+        lines += _table(REPEAT_COLUMNS, [[str(r.stage), str(r.base), exact_text(r.scaled), str(r.result), r.rule]
+                                         for r in scaling.repeats])  # fmt: skip
+        lines += ["", "### Result against the base", ""]
+        lines += _table(("", ""), [(f"**{k}**", v) for k, v in scaling_result_lines(scaling)])
         return "\n".join(lines) + "\n"

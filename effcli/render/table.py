@@ -9,11 +9,15 @@ from rich.table import Table
 from rich.text import Text
 
 from effcli.render.common import (
-    BLOCK_COLUMNS, PYRAMID_COLUMNS, block_cells, header_lines, int_text, shape_text, totals_lines,
+    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS, TOTAL_COLUMNS,
+    block_cells, comparison_header, entry_cells, exact_text, header_lines, int_text, model_label,
+    pyramid_cell, scaling_header, scaling_result_lines, shape_text, total_cells, totals_lines,
 )  # fmt: skip
 from effcli.report import Report
 
-NUMERIC = {"Kernel", "Stride", "Expand", "Params", "Drop rate", "Channels"}
+NUMERIC = {"Kernel", "Stride", "Expand", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters",
+           "Blocks", "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)"}
+DIFFERENT = "bold yellow"
 TYPE_STYLES = {"stem": "magenta", "top": "magenta", "fused": "cyan", "mbconv": "green"}
 
 
@@ -61,7 +65,74 @@ class TableRenderer:
             parts.append(Text(f"Note: {message}", style="dim"))
         return parts
 
+    def _table(self, title: str, columns) -> Table:
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for column in columns:
+            table.add_column(column, justify="right" if column in NUMERIC else "left", no_wrap=True)
+        return table
+
+    def _differs(self, text: str, different: bool):
+        """A cell that differs from the first model: yellow on a colour terminal, a '*' otherwise."""
+        if not different:
+            return text
+        return Text(text, style=DIFFERENT) if self.color else f"{text} *"
+
+    def comparison_renderables(self, comparison) -> list:
+        stages = self._table("Stages (aligned by stage number; * = differs from model 1)"
+                             if not self.color else "Stages (aligned by stage number; yellow = differs from model 1)",
+                             COMPARE_COLUMNS)  # fmt: skip
+        for n, row in enumerate(comparison.rows):
+            if n:
+                stages.add_section()
+            first = row.entries[0]
+            first_cells = entry_cells(first)
+            for i, (report, entry) in enumerate(zip(comparison.reports, row.entries)):
+                cells = entry_cells(entry)
+                if i:
+                    cells = [self._differs(c, c != f) for c, f in zip(cells, first_cells)]
+                stages.add_row(row.label if i == 0 else "", model_label(i, report), *cells)
+        totals = self._table("Totals (ratios to model 1)", TOTAL_COLUMNS)
+        for i in range(len(comparison.reports)):
+            totals.add_row(*total_cells(comparison, i))
+        pyramid = self._table(
+            "Pyramid levels (keras-cv rule)", ["Level"] + [model_label(i, r) for i, r in enumerate(comparison.reports)]
+        )
+        for n, level in enumerate(comparison.levels):
+            cells = [pyramid_cell(r, n) for r in comparison.reports]
+            first_shape = comparison.reports[0].pyramid[n].output_shape if n < len(comparison.reports[0].pyramid) else None
+            marked = [cells[0]] + [
+                self._differs(c, n >= len(r.pyramid) or r.pyramid[n].output_shape != first_shape)
+                for c, r in zip(cells[1:], comparison.reports[1:])
+            ]
+            pyramid.add_row(level, *marked)
+        return [_key_value_grid(comparison_header(comparison)), "", stages, "", totals, "", pyramid]
+
+    def scaling_renderables(self, scaling) -> list:
+        filters = self._table("round_filters", FILTER_COLUMNS)
+        for r in scaling.filters:
+            changed = r.rule not in ("nearest multiple",) and not r.rule.startswith("fixed")
+            filters.add_row(r.row, str(r.base), exact_text(r.scaled), str(r.result),
+                            Text(r.rule, style="yellow") if changed and self.color else r.rule)  # fmt: skip
+        repeats = self._table("round_repeats", REPEAT_COLUMNS)
+        for r in scaling.repeats:
+            repeats.add_row(str(r.stage), str(r.base), exact_text(r.scaled), str(r.result), r.rule)
+        result = Table(title="Result against the base", title_justify="left", show_header=False)
+        result.add_column(style="bold")
+        result.add_column()
+        for key, value in scaling_result_lines(scaling):
+            result.add_row(key, value)
+        return [_key_value_grid(scaling_header(scaling)), "", filters, "", repeats, "", result]
+
+    def render_comparison(self, comparison) -> str:
+        return self._print(self.comparison_renderables(comparison))
+
+    def render_scaling(self, scaling) -> str:
+        return self._print(self.scaling_renderables(scaling))
+
     def render(self, report: Report) -> str:
+        return self._print(self.renderables(report))
+
+    def _print(self, parts) -> str:
         buffer = io.StringIO()
         console = Console(
             file=buffer,
@@ -72,6 +143,6 @@ class TableRenderer:
             highlight=False,
             emoji=False,
         )
-        for part in self.renderables(report):
+        for part in parts:
             console.print(part)
         return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())

@@ -1,0 +1,167 @@
+"""The round_filters / round_repeats explorer behind `effcli scale`.
+
+Takes a base spec, replaces its coefficients (and optionally divisor and minimum
+depth), and explains every rounding decision with the family's own rules.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from effcli.errors import EffcliError
+from effcli.plan import BackbonePlan, make_plan
+from effcli.report import Report
+from effcli.scaling import TOP_BASE_FILTERS, round_filters_explained, stage_repeats
+from effcli.spec import MAX_COEFFICIENT, BackboneSpec
+
+
+@dataclass(frozen=True)
+class FilterRow:
+    row: str  # "stem", "stage 1 input", "stage 1 output", ..., "top"
+    base: int
+    scaled: float | None  # base * width exactly; None when the family fixes the value
+    result: int
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "base": self.base, "scaled": self.scaled, "result": self.result, "rule": self.rule}
+
+
+@dataclass(frozen=True)
+class RepeatRow:
+    stage: int
+    base: int
+    scaled: float  # base * depth exactly
+    result: int
+    rule: str  # "ceil" or "not scaled (Lite first/last stage)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "base": self.base, "scaled": self.scaled, "result": self.result, "rule": self.rule}
+
+
+@dataclass(frozen=True)
+class Scaling:
+    base: BackboneSpec
+    scaled: BackboneSpec
+    filters: tuple[FilterRow, ...]
+    repeats: tuple[RepeatRow, ...]
+    base_report: Report
+    scaled_report: Report
+    matches: tuple[str, ...]  # presets with exactly the scaled structure
+
+    def to_dict(self) -> dict[str, Any]:
+        def summary(report: Report) -> dict[str, Any]:
+            return {
+                "name": report.name,
+                "blocks": sum(1 for b in report.blocks if b.type not in ("stem", "top")),
+                "params": report.totals.params,
+                "macs": report.totals.macs,
+            }
+
+        return {
+            "base": self.base.name,
+            "family": self.base.family,
+            "width_coefficient": self.scaled.width_coefficient,
+            "depth_coefficient": self.scaled.depth_coefficient,
+            "depth_divisor": self.scaled.depth_divisor,
+            "min_depth": self.scaled.min_depth,
+            "input_shape": list(self.scaled_report.input_shape),
+            "round_filters": [row.to_dict() for row in self.filters],
+            "round_repeats": [row.to_dict() for row in self.repeats],
+            "result": summary(self.scaled_report),
+            "base_result": summary(self.base_report),
+            "equals_presets": list(self.matches),
+        }
+
+
+def check_coefficient(value: float, option: str) -> float:
+    if not math.isfinite(value) or value <= 0 or value > MAX_COEFFICIENT:
+        raise EffcliError(
+            f"must be a number in (0, {MAX_COEFFICIENT:g}], got {value:g}", source=option
+        )
+    return value
+
+
+def scaled_spec(
+    base: BackboneSpec, *, width: float, depth: float, divisor: int | None = None, min_depth: int | None = None
+) -> BackboneSpec:
+    check_coefficient(width, "--width")
+    check_coefficient(depth, "--depth")
+    changes: dict[str, Any] = {"width_coefficient": width, "depth_coefficient": depth}
+    if divisor is not None:
+        if not 1 <= divisor <= 1024:
+            raise EffcliError(f"must be an integer from 1 to 1024, got {divisor}", source="--divisor")
+        changes["depth_divisor"] = divisor
+    if min_depth is not None:
+        if not base.rules.uses_min_depth:
+            raise EffcliError(f"{base.family} has no minimum depth (only efficientnetv2 uses it)", source="--min-depth")
+        if not 1 <= min_depth <= 100_000:
+            raise EffcliError(f"must be an integer from 1 to 100000, got {min_depth}", source="--min-depth")
+        changes["min_depth"] = min_depth
+    changes["name"] = f"{base.name}_w{width:g}_d{depth:g}"
+    changes["description"] = f"{base.name} scaled to width {width:g}, depth {depth:g} by effcli scale"
+    return base.with_changes(**changes)
+
+
+def filter_rows(spec: BackboneSpec) -> list[FilterRow]:
+    rules = spec.rules
+
+    def explain(label: str, filters: int, fixed: int | None) -> FilterRow:
+        if fixed is not None:
+            return FilterRow(label, fixed, None, fixed, f"fixed ({rules.title})")
+        decision = round_filters_explained(
+            filters, rules=rules, width_coefficient=spec.width_coefficient,
+            depth_divisor=spec.depth_divisor, min_depth=spec.min_depth,
+        )  # fmt: skip
+        return FilterRow(label, filters, decision.scaled, decision.result, decision.rule)
+
+    rows = [explain("stem", spec.stages[0].input_filters, rules.fixed_stem_filters)]
+    for i, stage in enumerate(spec.stages, start=1):
+        rows.append(explain(f"stage {i} input", stage.input_filters, None))
+        rows.append(explain(f"stage {i} output", stage.output_filters, None))
+    rows.append(explain("top", TOP_BASE_FILTERS, rules.fixed_top_filters))
+    return rows
+
+
+def repeat_rows(spec: BackboneSpec) -> list[RepeatRow]:
+    rows = []
+    count = len(spec.stages)
+    for i, stage in enumerate(spec.stages):
+        result = stage_repeats(
+            stage.repeats, rules=spec.rules, stage_index=i, stage_count=count,
+            depth_coefficient=spec.depth_coefficient,
+        )  # fmt: skip
+        unscaled = spec.rules.unscaled_end_stages and i in (0, count - 1)
+        rule = f"not scaled ({spec.rules.title} {'first' if i == 0 else 'last'} stage)" if unscaled else "ceil"
+        rows.append(RepeatRow(i + 1, stage.repeats, spec.depth_coefficient * stage.repeats, result, rule))
+    return rows
+
+
+def structure(plan: BackbonePlan) -> tuple:
+    """What makes two networks the same network (names and drop rates follow from it)."""
+    return tuple(
+        (b.kind, b.input_filters, b.input_channels, b.output_filters, b.expanded_filters, b.se_filters,
+         b.kernel_size, b.strides, b.residual, b.output_shape)
+        for b in plan.blocks
+    ) + (plan.spec.family, plan.spec.activation)  # fmt: skip
+
+
+def matching_presets(spec: BackboneSpec, shape: tuple[int, int, int]) -> list[str]:
+    from effcli.presets import load_preset, preset_names
+
+    target = structure(make_plan(spec, shape))
+    return [name for name in preset_names() if structure(make_plan(load_preset(name), shape)) == target]
+
+
+def explore(base: BackboneSpec, scaled: BackboneSpec, shape: tuple[int, int, int]) -> Scaling:
+    """Everything `effcli scale` shows, counted with the analytic engine (no TensorFlow)."""
+    from effcli.engines import summarize
+
+    return Scaling(
+        base=base, scaled=scaled, filters=tuple(filter_rows(scaled)), repeats=tuple(repeat_rows(scaled)),
+        base_report=summarize(base, shape, engine="analytic"),
+        scaled_report=summarize(scaled, shape, engine="analytic"),
+        matches=tuple(matching_presets(scaled, shape)),
+    )  # fmt: skip
