@@ -45,9 +45,44 @@ def _error(message: str) -> None:
     print(f"Error: {message}", file=sys.stderr)
 
 
+class Stop(BaseException):
+    """Ctrl-C, SIGTERM or a closed stdout, as an exception that no `except Exception` swallows.
+
+    Raising it unwinds the stack, so temporary files are removed on the way out;
+    Typer would turn a KeyboardInterrupt into a silent exit code.
+    """
+
+    def __init__(self, code: int, message: str | None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _on_signal(signum, frame):  # noqa: ARG001
+    import signal
+
+    if signum == signal.SIGINT:
+        raise Stop(130, "Interrupted.")
+    raise Stop(143, "Terminated.")
+
+
 def run_guarded(function) -> int:
+    import signal
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, _on_signal)
+        except ValueError:  # not the main thread (an embedding application): leave its handlers alone
+            pass
     try:
         result = function()
+    except Stop as stop:
+        if stop.code == 141:
+            _silence_broken_pipe()
+        elif stop.message:
+            print(stop.message, file=sys.stderr)
+        return stop.code
     except EffcliError as exc:
         _error(str(exc))
         return exc.exit_code
@@ -63,14 +98,17 @@ def run_guarded(function) -> int:
     except (typer.Abort, KeyboardInterrupt):
         print("Interrupted.", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`effcli ... | head`): stop quietly, as SIGPIPE would
         _silence_broken_pipe()
-        return 0
+        return 141
     except Exception as exc:  # anything unexpected: one line unless debugging
         if os.environ.get("EFFCLI_DEBUG"):
             raise
         _error(f"unexpected {type(exc).__name__}: {exc} (set EFFCLI_DEBUG=1 for the traceback)")
         return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return result if isinstance(result, int) else 0
 
 
@@ -139,8 +177,8 @@ def parse_resolution(value: str | None, spec) -> tuple[int, int] | None:
                 source="--resolution",
             )
         return (spec.native_resolution, spec.native_resolution)
-    parts = text.replace("*", "x").split("x")
-    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
+    parts = [p.strip() for p in text.replace("*", "x").split("x")]
+    if len(parts) not in (1, 2) or not all(p.isascii() and p.isdigit() for p in parts):
         raise EffcliError(
             f"expected N, HxW or 'native', got '{value}' (e.g. 224, 193x257, native)", source="--resolution"
         )
@@ -165,8 +203,13 @@ def _wants_color() -> bool:
 
 
 def _emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # raised past Typer, which would exit 1 on it
+        raise Stop(141, None) from None
+    except OSError as exc:  # e.g. stdout on a full disk
+        raise EffcliError(f"cannot write the output: {exc.strerror or exc}", source="stdout") from None
 
 
 ModelArg = Annotated[
@@ -187,6 +230,11 @@ ResolutionOpt = Annotated[
     ),
 ]  # fmt: skip
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
+ForceBuildOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Build with Keras even when the guard estimates it too large "
+                 "(over 2 billion parameters or more memory than is free)."),
+]
 EngineOpt = Annotated[
     Engine,
     typer.Option(
@@ -203,6 +251,7 @@ def summary(
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
+    force: ForceBuildOpt = False,
 ) -> None:
     """Per-block parameters, output shapes, pyramid levels and totals of one backbone.
 
@@ -218,7 +267,7 @@ def summary(
 
     spec = resolve(model)
     shape = input_shape_for(spec, resolution)
-    report = summarize(spec, shape, engine=engine.value)
+    report = summarize(spec, shape, engine=engine.value, force=force)
     for message in report.warnings:
         print(f"Warning: {message}", file=sys.stderr)
     color, width = _output_options(format)
@@ -241,6 +290,7 @@ def compare(
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
+    force: ForceBuildOpt = False,
 ) -> None:
     """Compare backbones side by side, stage by stage (any family, presets or YAML files).
 
@@ -264,7 +314,7 @@ def compare(
     reports = []
     for target in models:
         spec = resolve(target)
-        report = summarize(spec, input_shape_for(spec, resolution), engine=engine.value)
+        report = summarize(spec, input_shape_for(spec, resolution), engine=engine.value, force=force)
         for message in report.warnings:
             print(f"Warning: {spec.name}: {message}", file=sys.stderr)
         reports.append(report)
@@ -334,7 +384,11 @@ def build(
     include_rescaling: Annotated[
         bool, typer.Option("--include-rescaling", help="Start with a Rescaling(1/255) layer, as keras-cv can.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.keras if it exists.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Overwrite FILE.keras if it exists, and build even when the guard estimates "
+                     "the model too large."),
+    ] = False,
 ) -> None:
     """Build the backbone with Keras (initialised weights) and save it as a .keras file.
 
@@ -345,6 +399,7 @@ def build(
     """
     from effcli.engines import keras_engine
     from effcli.files import check_target
+    from effcli.guard import check_keras_build
     from effcli.plan import make_plan
     from effcli.presets import resolve
 
@@ -354,6 +409,7 @@ def build(
     shape = input_shape_for(spec, resolution)
     check_target(output, force=force, option="--output", suffixes=(".keras",))
     plan = make_plan(spec, shape)
+    check_keras_build(plan, materialize=True, force=force)
     for message in plan.warnings:
         print(f"Warning: {message}", file=sys.stderr)
     params = keras_engine.save_model(plan, output)

@@ -96,7 +96,6 @@ class Comparison:
                 ],
             })  # fmt: skip
         return {
-            "engine": self.reports[0].engine,
             "models": models,
             "stages": [row.to_dict() for row in self.rows],
             "pyramid": pyramid,

@@ -17,6 +17,7 @@ from effcli.scaling import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filter
 from effcli.spec import BackboneSpec
 
 Shape = tuple[int, int, int]
+MAX_BLOCKS = 20_000  # far beyond any real network; keeps absurd depths instant and bounded
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,12 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
         for i, stage in enumerate(spec.stages)
     ]  # fmt: skip
     total_blocks = sum(repeats)
+    if total_blocks > MAX_BLOCKS:
+        raise EffcliError(
+            f"the network would have {total_blocks:,} blocks (repeats scaled by depth "
+            f"{spec.depth_coefficient:g}); effcli handles at most {MAX_BLOCKS:,}",
+            source=spec.source, field="depth_coefficient",
+        )  # fmt: skip
     block_index = 0
     for stage_index, stage in enumerate(spec.stages):
         stage_in = rf(stage.input_filters)

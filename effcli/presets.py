@@ -81,6 +81,10 @@ def resolve(target: str) -> BackboneSpec:
         return load_preset(target)
     path = Path(target)
     looks_like_file = path.suffix.lower() in (".yaml", ".yml") or "/" in target or "\\" in target
-    if path.exists() or looks_like_file:
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # unreadable parent folder, or a name no file system accepts
+        exists = True  # let load_spec report it against the file
+    if exists or looks_like_file:
         return load_spec(path)
     raise unknown_model(target)

@@ -220,7 +220,6 @@ class Report:
         return {
             "name": self.name,
             "family": self.family,
-            "engine": self.engine,
             "input_shape": list(self.input_shape),
             "width_coefficient": self.width_coefficient,
             "depth_coefficient": self.depth_coefficient,

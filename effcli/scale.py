@@ -102,6 +102,7 @@ def scaled_spec(
         changes["min_depth"] = min_depth
     changes["name"] = f"{base.name}_w{width:g}_d{depth:g}"
     changes["description"] = f"{base.name} scaled to width {width:g}, depth {depth:g} by effcli scale"
+    changes["source"] = f"{base.name} scaled by --width {width:g} --depth {depth:g}"
     return base.with_changes(**changes)
 
 

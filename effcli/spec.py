@@ -33,6 +33,7 @@ MAX_CHANNELS = 4096
 MAX_COEFFICIENT = 100.0
 MAX_REPEATS = 1000
 MAX_FILTERS = 100_000
+MAX_CONFIG_BYTES = 1_000_000  # a stage config is a few hundred bytes; refuse to parse megabytes
 
 
 @dataclass(frozen=True)
@@ -472,16 +473,26 @@ def load_spec(path: str | Path) -> BackboneSpec:
 
     source = str(path)
     file = Path(path)
-    if not file.exists():
-        raise EffcliError("no such file", source=source)
-    if file.is_dir():
-        raise EffcliError("is a directory, expected a YAML config file", source=source)
     try:
-        text = file.read_text(encoding="utf-8")
+        if not file.exists():
+            raise EffcliError("no such file", source=source)
+        if file.is_dir():
+            raise EffcliError("is a directory, expected a YAML config file", source=source)
+        size = file.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise EffcliError(
+                f"too large for a stage config ({size:,} bytes; at most {MAX_CONFIG_BYTES:,})", source=source
+            )
+        with open(file, "rb") as handle:  # re-check the size read: the file may be a FIFO or growing
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: e.g. an embedded NUL in the path
+        raise EffcliError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", source=source) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise EffcliError(f"too large for a stage config (more than {MAX_CONFIG_BYTES:,} bytes)", source=source)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise EffcliError("not a text file (expected UTF-8 YAML)", source=source) from None
-    except OSError as exc:
-        raise EffcliError(f"cannot read: {exc.strerror or exc}", source=source) from None
     try:
         _reject_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
@@ -490,6 +501,10 @@ def load_spec(path: str | Path) -> BackboneSpec:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise EffcliError(f"invalid YAML: {where}{problem}", source=source) from None
+    except RecursionError:
+        raise EffcliError("invalid YAML: nested too deeply for a stage config", source=source) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible !!timestamp
+        raise EffcliError(f"invalid YAML: {exc}", source=source) from None
     return parse_spec(data, source=source)
 
 

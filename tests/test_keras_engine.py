@@ -36,10 +36,9 @@ def keras_engine():
 
 def both_reports(spec, shape, keras_engine):
     plan = make_plan(spec, shape)
-    ours = assemble(plan, analytic.measure(plan)).to_dict()
-    theirs = assemble(plan, keras_engine.measure(plan)).to_dict()
-    assert (ours.pop("engine"), theirs.pop("engine")) == ("analytic", "keras")
-    return plan, ours, theirs
+    ours, theirs = assemble(plan, analytic.measure(plan)), assemble(plan, keras_engine.measure(plan))
+    assert (ours.engine, theirs.engine) == ("analytic", "keras")
+    return plan, ours.to_dict(), theirs.to_dict()
 
 
 def assert_agree(ours, theirs):
@@ -212,13 +211,13 @@ def test_keras_is_the_default_engine_and_quiet(tmp_path):
     err = tmp_path / "err.txt"
     with open(err, "w") as stderr:
         result = subprocess.run(
-            [sys.executable, "-m", "effcli.cli", "summary", "efficientnetv2_b2", "--format", "json"],
+            [sys.executable, "-m", "effcli.cli", "summary", "efficientnetv2_b2"],
             stdout=subprocess.PIPE, stderr=stderr, text=True, env=CLEAN_ENV, cwd=tmp_path,
         )  # fmt: skip
     assert result.returncode == 0
     assert err.read_text() == ""
-    data = json.loads(result.stdout)
-    assert data["engine"] == "keras" and data["totals"]["params"] == 8_769_374
+    assert any(line.split() == ["Engine", "keras"] for line in result.stdout.splitlines())
+    assert "8,769,374" in result.stdout and "8,687,086" in result.stdout
 
 
 def test_tensorflow_is_imported_only_for_the_keras_engine():
@@ -241,9 +240,12 @@ def test_tensorflow_is_imported_only_for_the_keras_engine():
         assert result.stdout.strip().splitlines()[-1] == expected
 
 
-def test_summary_agrees_across_engines_through_the_cli(run):
-    _, keras_json, _ = run("summary", "v1-b2", "-f", "json", "-r", "193x257", env={"EFFCLI_ENGINE": "keras"})
-    _, analytic_json, _ = run("summary", "v1-b2", "-f", "json", "-r", "193x257", "--engine", "analytic")
-    keras_data, analytic_data = json.loads(keras_json), json.loads(analytic_json)
-    assert (keras_data.pop("engine"), analytic_data.pop("engine")) == ("keras", "analytic")
-    assert keras_data == analytic_data
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
+def test_output_is_byte_identical_across_engines_and_runs(run, fmt):
+    outputs = [
+        run("summary", "v1-b2", "-f", fmt, "-r", "193x257", env={"EFFCLI_ENGINE": engine})[1]
+        for engine in ("keras", "analytic", "keras")
+    ]
+    assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
+    compared = [run("compare", "b0", "lite1", "-f", fmt, "--engine", engine)[1] for engine in ("keras", "analytic")]
+    assert compared[0] and compared[0] == compared[1]

@@ -17,18 +17,24 @@ ENGINES = ("keras", "analytic")
 DEFAULT_ENGINE = "keras"
 
 
-def measure(plan: BackbonePlan, engine: str):
+def measure(plan: BackbonePlan, engine: str, *, force: bool = False):
     if engine == "analytic":
         from effcli.engines import analytic
 
         return analytic.measure(plan)
     if engine == "keras":
+        from effcli.guard import check_keras_build
+
+        check_keras_build(plan, materialize=False, force=force)
         from effcli.engines import keras_engine
 
         return keras_engine.measure(plan)
     raise EffcliError(f"unknown engine '{engine}'; valid engines: {', '.join(ENGINES)}", source="--engine")
 
 
-def summarize(spec: BackboneSpec, input_shape: tuple[int, int, int], *, engine: str = DEFAULT_ENGINE) -> Report:
+def summarize(
+    spec: BackboneSpec, input_shape: tuple[int, int, int], *, engine: str = DEFAULT_ENGINE, force: bool = False
+) -> Report:
+    """The report of ``spec`` at ``input_shape``; ``force`` skips the Keras build guard."""
     plan = make_plan(spec, input_shape)
-    return assemble(plan, measure(plan, engine))
+    return assemble(plan, measure(plan, engine, force=force))

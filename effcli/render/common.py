@@ -67,7 +67,6 @@ def header_lines(report: Report) -> list[tuple[str, str]]:
         ),
         ("Activation", f"{report.activation}, drop rate {report.drop_rate:g}"),
         ("Input shape", shape_text(report.input_shape)),
-        ("Engine", report.engine),
     ]
 
 
@@ -121,7 +120,7 @@ def comparison_header(comparison) -> list[tuple[str, str]]:
             f"{coefficient_text(r.depth_coefficient)}, input {shape_text(r.input_shape)}",
         )
         for i, r in enumerate(comparison.reports)
-    ] + [("Engine", comparison.reports[0].engine)]
+    ]
 
 
 TOTAL_COLUMNS = ("Model", "Blocks", "Params", "Params vs 1", MACS_LABEL, "MACs vs 1", "Activations")

@@ -57,7 +57,8 @@ class TableRenderer:
                 level.level, level.layer, level.block, shape_text(level.output_shape),
                 str(level.stride), int_text(level.channels),
             )  # fmt: skip
-        parts: list = [_key_value_grid(header_lines(report)), "", blocks, "", pyramid, ""]
+        header = header_lines(report) + [("Engine", report.engine)]  # table view only: other formats are
+        parts: list = [_key_value_grid(header), "", blocks, "", pyramid, ""]  # byte-identical across engines
         parts.append(_key_value_grid(totals_lines(report)))
         for message in report.warnings:
             parts.append(Text(f"Warning: {message}", style="yellow"))
@@ -105,7 +106,8 @@ class TableRenderer:
                 for c, r in zip(cells[1:], comparison.reports[1:])
             ]
             pyramid.add_row(level, *marked)
-        return [_key_value_grid(comparison_header(comparison)), "", stages, "", totals, "", pyramid]
+        header = comparison_header(comparison) + [("Engine", comparison.reports[0].engine)]
+        return [_key_value_grid(header), "", stages, "", totals, "", pyramid]
 
     def scaling_renderables(self, scaling) -> list:
         filters = self._table("round_filters", FILTER_COLUMNS)
