@@ -45,38 +45,13 @@ def _error(message: str) -> None:
     print(f"Error: {message}", file=sys.stderr)
 
 
-class Stop(BaseException):
-    """Ctrl-C, SIGTERM or a closed stdout, as an exception that no `except Exception` swallows.
-
-    Raising it unwinds the stack, so temporary files are removed on the way out;
-    Typer would turn a KeyboardInterrupt into a silent exit code.
-    """
-
-    def __init__(self, code: int, message: str | None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _on_signal(signum, frame):  # noqa: ARG001
-    import signal
-
-    if signum == signal.SIGINT:
-        raise Stop(130, "Interrupted.")
-    raise Stop(143, "Terminated.")
-
-
 def run_guarded(function) -> int:
-    import signal
+    from effcli.interrupts import Stop, handled, raise_if_stopped
 
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[signum] = signal.signal(signum, _on_signal)
-        except ValueError:  # not the main thread (an embedding application): leave its handlers alone
-            pass
     try:
-        result = function()
+        with handled():
+            result = function()
+            raise_if_stopped()  # a signal that some library swallowed still stops us
     except Stop as stop:
         if stop.code == 141:
             _silence_broken_pipe()
@@ -106,9 +81,6 @@ def run_guarded(function) -> int:
             raise
         _error(f"unexpected {type(exc).__name__}: {exc} (set EFFCLI_DEBUG=1 for the traceback)")
         return 1
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     return result if isinstance(result, int) else 0
 
 
@@ -207,6 +179,8 @@ def _emit(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # raised past Typer, which would exit 1 on it
+        from effcli.interrupts import Stop
+
         raise Stop(141, None) from None
     except OSError as exc:  # e.g. stdout on a full disk
         raise EffcliError(f"cannot write the output: {exc.strerror or exc}", source="stdout") from None

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from effcli.errors import EffcliError
+from effcli.interrupts import raise_if_stopped
 
 
 def check_target(path: Path, *, force: bool, option: str, suffixes: tuple[str, ...]) -> Path:
@@ -39,6 +40,7 @@ def atomic_target(path: Path):
     os.close(handle)
     try:
         yield Path(temporary)
+        raise_if_stopped()  # Ctrl-C during the write, even if the writer swallowed it: keep nothing
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; an output is an ordinary file

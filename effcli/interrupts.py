@@ -1,0 +1,54 @@
+"""Ctrl-C and SIGTERM as an exception that no `except Exception` swallows, remembered as well.
+
+The handler raises :class:`Stop` to unwind the program (temporary files are
+removed on the way out). Third-party code may still swallow it (a bare `except:`
+deep inside a library), so the request is also remembered: :func:`raise_if_stopped`
+re-raises it at the points that must not proceed, such as renaming a finished
+temporary file into place.
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+
+
+class Stop(BaseException):
+    """Stop now with ``code``, printing ``message`` (None for a closed pipe: stop silently)."""
+
+    def __init__(self, code: int, message: str | None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_pending: Stop | None = None
+
+
+def _on_signal(signum, frame):  # noqa: ARG001
+    global _pending
+    _pending = Stop(130, "Interrupted.") if signum == signal.SIGINT else Stop(143, "Terminated.")
+    raise _pending
+
+
+def raise_if_stopped() -> None:
+    if _pending is not None:
+        raise _pending
+
+
+@contextmanager
+def handled():
+    """Install the SIGINT / SIGTERM handlers for the duration (main thread only)."""
+    global _pending
+    _pending = None
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, _on_signal)
+        except ValueError:  # not the main thread (an embedding application): leave its handlers alone
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
