@@ -226,6 +226,9 @@ def summary(
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
+    layers: Annotated[
+        bool, typer.Option("--layers", help="Expand every block into its Keras layers (params, output shapes).")
+    ] = False,
 ) -> None:
     """Per-block parameters, output shapes, pyramid levels and totals of one backbone.
 
@@ -245,12 +248,42 @@ def summary(
     for message in report.warnings:
         print(f"Warning: {message}", file=sys.stderr)
     color, width = _output_options(format)
-    _emit(get_renderer(format.value, color=color, width=width).render(report))
+    _emit(get_renderer(format.value, color=color, width=width, layers=layers).render(report))
+
+
+@app.command(epilog="Examples:  effcli explain efficientnetv2_b2 block4b   |   effcli explain v1-b0 block2a -f json"
+             "   |   effcli explain lite3 stem")
+def explain(
+    model: ModelArg,
+    block: Annotated[str, typer.Argument(metavar="BLOCK", help="A block name (block4b), 'stem' or 'top'.",
+                                         show_default=False)],
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    engine: EngineOpt = Engine.keras,
+    force: ForceBuildOpt = False,
+) -> None:
+    """One block up close: its layers, the channel flow, the parameter breakdown and why it is built so.
+
+    Shows the block's Keras layers (class, kernel, stride, output shape, params,
+    MACs, share of the block's params), the channel flow (e.g. 104 -> 416 -> 416 ->
+    SE 26 -> 104: narrow -> wide -> narrow), the drop rate, whether it is residual
+    and why (Fused-MBConv or MBConv, stride, input == output filters).
+    """
+    from effcli.engines import summarize
+    from effcli.explain import explain as explain_block
+    from effcli.presets import resolve
+    from effcli.render import get_renderer
+
+    spec = resolve(model)
+    report = summarize(spec, input_shape_for(spec, resolution), engine=engine.value, force=force)
+    explanation = explain_block(report, block)
+    color, width = _output_options(format)
+    _emit(get_renderer(format.value, color=color, width=width).render_explanation(explanation))
 
 
 def _output_options(format: "Format"):
     color = format is Format.table and _wants_color()
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
+    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 200
     return color, width
 
 
@@ -344,6 +377,63 @@ def scale(
     if save is not None:
         write_text_atomic(save, dump_spec_yaml(scaled.with_changes(input_shape=shape, native_resolution=None)))
         print(f"Saved {scaled.name} to {save}", file=sys.stderr)
+
+
+@app.command(epilog="Examples:  effcli presets   |   effcli presets --family lite   |   effcli presets -f json")
+def presets(
+    family: Annotated[Optional[str], typer.Option("--family", metavar="v2|v1|lite",
+                                                  help="Only this family.", show_default=False)] = None,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Every preset: family, width, depth, native resolution, blocks, params, MACs (at native resolution).
+
+    Counted with the analytic engine (the tests prove it equal to the Keras engine).
+    Aliases work wherever a model name does.
+    """
+    from effcli.catalog import catalogue
+    from effcli.render import get_renderer
+
+    color, width = _output_options(format)
+    _emit(get_renderer(format.value, color=color, width=width).render_presets(catalogue(family)))
+
+
+@app.command(epilog="Examples:  effcli export efficientnetv2_s > my_net.yaml   |   effcli export lite2 -o lite2.yaml"
+             "   |   effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml")
+def export(
+    model: ModelArg,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE.yaml",
+                                                   help="Write here instead of stdout.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.yaml if it exists.")] = False,
+) -> None:
+    """The readable stage-list YAML of a preset or config: a starting point for a custom design.
+
+    `effcli summary` of the exported file gives exactly the numbers of the original.
+    keras-cv get_config() files come out in the readable form.
+    """
+    from effcli.files import check_target, write_text_atomic
+    from effcli.presets import resolve
+    from effcli.spec import dump_spec_yaml
+
+    spec = resolve(model)
+    header = f"# {spec.description}\n" if spec.description else ""
+    text = header + f"# exported by effcli {__version__} from {model}\n" + dump_spec_yaml(spec)
+    if output is None:
+        _emit(text)
+        return
+    check_target(output, force=force, option="--output", suffixes=(".yaml", ".yml"))
+    write_text_atomic(output, text)
+    print(f"Wrote {spec.name} to {output}", file=sys.stderr)
+
+
+@app.command(epilog="Example:  effcli schema > effcli.schema.json   (then, first line of a config: "
+             "# yaml-language-server: $schema=./effcli.schema.json)")
+def schema() -> None:
+    """Print a JSON Schema of the config format, for editors that validate and complete YAML."""
+    import json
+
+    from effcli.schema import config_schema
+
+    _emit(json.dumps(config_schema(), indent=2) + "\n")
 
 
 @app.command(epilog="Examples:  effcli build b0 --output b0.keras   |   effcli build efficientnetv2_s -r native -o s.keras --include-rescaling")

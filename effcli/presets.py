@@ -36,7 +36,13 @@ def preset_files() -> dict[str, Path]:
 
     def key(path: Path):
         family, _, size = path.stem.partition("_")
-        return (order.get(family, 3), len(size), size)
+        if size[:1] == "b" and size[1:].isdigit():
+            rank = (0, int(size[1:]), "")
+        elif size in ("s", "m", "l"):
+            rank = (1, "sml".index(size), "")
+        else:
+            rank = (2, 0, size)
+        return (order.get(family, 3), *rank)
 
     return {path.stem: path for path in sorted(configs_dir().glob("*.yaml"), key=key)}
 

@@ -15,6 +15,11 @@ from effcli.plan import BackbonePlan, Shape
 
 BYTES_PER_PARAM = 4  # float32
 BYTES_PER_ACTIVATION = 4  # float32, batch 1
+KERAS_CLASSES = {
+    "conv": "Conv2D", "dwconv": "DepthwiseConv2D", "bn": "BatchNormalization", "activation": "Activation",
+    "pad": "ZeroPadding2D", "pool": "GlobalAveragePooling2D", "reshape": "Reshape", "multiply": "Multiply",
+    "dropout": "Dropout", "add": "Add", "rescaling": "Rescaling",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,19 @@ class LayerReport:
     trainable: int
     non_trainable: int
     macs: int
+    kernel_size: int = 0  # convolutions only
+    strides: int = 1
+
+    @property
+    def keras_class(self) -> str:
+        return KERAS_CLASSES.get(self.op, self.op)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "op": self.op,
+            "class": self.keras_class,
+            "kernel_size": self.kernel_size or None,
+            "strides": self.strides if self.kernel_size else None,
             "output_shape": list(self.output_shape),
             "params": self.params,
             "trainable": self.trainable,
@@ -216,7 +229,12 @@ class Report:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, layers: bool = False) -> dict[str, Any]:
+        """The JSON contract; ``layers`` adds each block's Keras layers (`summary --layers`)."""
+        blocks = [block.to_dict() for block in self.blocks]
+        if layers:
+            for entry, block in zip(blocks, self.blocks):
+                entry["layers"] = [layer.to_dict() for layer in block.layers]
         return {
             "name": self.name,
             "family": self.family,
@@ -228,7 +246,7 @@ class Report:
             "activation": self.activation,
             "drop_rate": self.drop_rate,
             "totals": self.totals.to_dict(),
-            "blocks": [block.to_dict() for block in self.blocks],
+            "blocks": blocks,
             "pyramid": [level.to_dict() for level in self.pyramid],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
@@ -245,6 +263,7 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
                 name=layer.name, op=plan_layer.op, output_shape=layer.output_shape,
                 params=layer.count.params, trainable=layer.count.trainable,
                 non_trainable=layer.count.non_trainable, macs=layer.macs,
+                kernel_size=plan_layer.kernel_size, strides=plan_layer.strides,
             )
             for plan_layer, layer in zip(block.layers, measure.layers, strict=True)
         )  # fmt: skip

@@ -19,21 +19,22 @@ class Renderer(Protocol):
     def render(self, report: Report) -> str: ...
 
 
-def get_renderer(name: str, *, color: bool = False, width: int | None = None) -> Renderer:
+def get_renderer(name: str, *, color: bool = False, width: int | None = None, layers: bool = False) -> Renderer:
+    """``layers``: expand every block into its Keras layers (`summary --layers`)."""
     if name == "table":
         from effcli.render.table import TableRenderer
 
-        return TableRenderer(color=color, width=width)
+        return TableRenderer(color=color, width=width, layers=layers)
     if name == "json":
         from effcli.render.json import JsonRenderer
 
-        return JsonRenderer()
+        return JsonRenderer(layers=layers)
     if name == "csv":
         from effcli.render.csv import CsvRenderer
 
-        return CsvRenderer()
+        return CsvRenderer(layers=layers)
     if name == "markdown":
         from effcli.render.markdown import MarkdownRenderer
 
-        return MarkdownRenderer()
+        return MarkdownRenderer(layers=layers)
     raise EffcliError(f"unknown format '{name}'; valid formats: {', '.join(FORMATS)}", source="--format")

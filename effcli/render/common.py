@@ -181,3 +181,70 @@ def scaling_result_lines(scaling) -> list[tuple[str, str]]:
     else:
         rows.append(("Equals preset", "none"))
     return rows
+
+
+LAYER_COLUMNS = ("Layer", "Class", "Kernel", "Stride", "Output shape", "Params", "Trainable", "Non-trainable", "MACs")
+
+
+def layer_cells(layer) -> list[str]:
+    conv = bool(layer.kernel_size)
+    return [
+        layer.name,
+        layer.keras_class,
+        f"{layer.kernel_size}x{layer.kernel_size}" if conv else "",
+        str(layer.strides) if conv else "",
+        shape_text(layer.output_shape),
+        int_text(layer.params),
+        int_text(layer.trainable),
+        int_text(layer.non_trainable),
+        macs_text(layer.macs) if layer.macs else "",
+    ]
+
+
+def layer_row_in_block_table(layer) -> list[str]:
+    """A layer as a row of the block table (summary --layers)."""
+    conv = bool(layer.kernel_size)
+    return [
+        "  " + layer.name,
+        layer.keras_class,
+        f"{layer.kernel_size}x{layer.kernel_size}" if conv else "",
+        str(layer.strides) if conv else "",
+        "", "", "", "",
+        shape_text(layer.output_shape),
+        int_text(layer.params) if layer.params else "",
+        macs_text(layer.macs) if layer.macs else "",
+        "",
+    ]  # fmt: skip
+
+
+def explanation_header(explanation) -> list[tuple[str, str]]:
+    block = explanation.block
+    rows = [
+        ("Model", f"{explanation.report.name} ({shape_text(explanation.report.input_shape)} input)"),
+        ("Block", f"{block.name} (stage {block.stage}, {TYPE_LABELS.get(block.type, block.type)})"),
+        ("Channel flow", " -> ".join(explanation.flow)),
+        ("Output shape", shape_text(block.output_shape)),
+        ("Params", f"{int_text(block.params)} ({int_text(block.trainable)} trainable, "
+                   f"{int_text(block.non_trainable)} non-trainable)"),
+        ("MACs", f"{macs_text(block.macs)} ({int_text(block.macs)})"),
+    ]  # fmt: skip
+    if block.drop_rate is not None:
+        rows.append(("Drop rate", f"{block.drop_rate:.3f}"))
+    rows.append(("Residual", "yes" if block.residual else "no"))
+    return rows
+
+
+def share_text(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+PRESET_COLUMNS = ("Preset", "Aliases", "Family", "Width", "Depth", "Resolution", "Blocks", "Params", "MACs",
+                  "Description")  # fmt: skip
+
+
+def preset_cells(entry) -> list[str]:
+    return [
+        entry.name, ", ".join(entry.aliases), entry.family_title, coefficient_text(entry.width_coefficient),
+        coefficient_text(entry.depth_coefficient), str(entry.native_resolution), str(entry.blocks),
+        int_text(entry.params), f"{entry.macs / 1e9:.2f}G", entry.description,
+    ]  # fmt: skip

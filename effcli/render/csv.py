@@ -27,7 +27,43 @@ def _writer():
     return buffer, csv.writer(buffer, lineterminator="\n")
 
 
+LAYER_CSV_COLUMNS = (
+    "block", "layer", "class", "kernel_size", "strides", "output_shape", "params", "trainable", "non_trainable",
+    "macs",
+)  # fmt: skip
+
+
 class CsvRenderer:
+    def __init__(self, *, layers: bool = False):
+        self.layers = layers
+
+    def _layer_rows(self, writer, blocks) -> None:
+        writer.writerow(LAYER_CSV_COLUMNS)
+        for block in blocks:
+            for layer in block.layers:
+                writer.writerow([
+                    block.name, layer.name, layer.keras_class, layer.kernel_size or "",
+                    layer.strides if layer.kernel_size else "", "x".join(map(str, layer.output_shape)),
+                    layer.params, layer.trainable, layer.non_trainable, layer.macs,
+                ])  # fmt: skip
+
+    def render_presets(self, entries) -> str:
+        buffer, writer = _writer()
+        columns = ("name", "aliases", "family", "width_coefficient", "depth_coefficient", "native_resolution",
+                   "blocks", "params", "macs", "description")  # fmt: skip
+        writer.writerow(columns)
+        for entry in entries:
+            row = entry.to_dict()
+            row["aliases"] = " ".join(row["aliases"])
+            writer.writerow([row[c] for c in columns])
+        return buffer.getvalue()
+
+    def render_explanation(self, explanation) -> str:
+        """The block's layers, one line each."""
+        buffer, writer = _writer()
+        self._layer_rows(writer, [explanation.block])
+        return buffer.getvalue()
+
     def render_comparison(self, comparison) -> str:
         """The stage table, one line per (row, model)."""
         buffer, writer = _writer()
@@ -57,6 +93,9 @@ class CsvRenderer:
 
     def render(self, report: Report) -> str:
         buffer, writer = _writer()
+        if self.layers:  # one line per Keras layer
+            self._layer_rows(writer, report.blocks)
+            return buffer.getvalue()
         writer.writerow(COLUMNS)
         for block in report.blocks:
             row = block.to_dict()

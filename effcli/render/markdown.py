@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from effcli.render.common import (
-    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS, TOTAL_COLUMNS,
-    block_cells, comparison_header, entry_cells, exact_text, header_lines, int_text, model_label,
-    pyramid_cell, scaling_header, scaling_result_lines, shape_text, total_cells, totals_lines,
+    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, LAYER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS,
+    TOTAL_COLUMNS, block_cells, comparison_header, entry_cells, exact_text, explanation_header, header_lines,
+    int_text, layer_cells, model_label, pyramid_cell, scaling_header, scaling_result_lines, shape_text,
+    share_text, total_cells, totals_lines, PRESET_COLUMNS, preset_cells,
 )  # fmt: skip
 from effcli.report import Report
 
 RIGHT = {"Kernel", "Stride", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters", "Blocks",
-         "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)"}
+         "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)", "Trainable",
+         "Non-trainable", "Share", "Width", "Depth", "Resolution"}
 
 
 def _table(columns, rows) -> list[str]:
@@ -22,11 +24,34 @@ def _table(columns, rows) -> list[str]:
 
 
 class MarkdownRenderer:
+    def __init__(self, *, layers: bool = False):
+        self.layers = layers
+
+    def render_presets(self, entries) -> str:
+        lines = ["## effcli presets", "", "MACs at each preset's native resolution.", ""]
+        lines += _table(PRESET_COLUMNS, [preset_cells(e) for e in entries])
+        return "\n".join(lines) + "\n"
+
+    def render_explanation(self, explanation) -> str:
+        block = explanation.block
+        lines = [f"## {explanation.report.name}: {block.name}", ""]
+        lines += _table(("", ""), [(f"**{k}**", v) for k, v in explanation_header(explanation)])
+        lines += ["", "### Layers", ""]
+        lines += _table(LAYER_COLUMNS + ("Share",),
+                        [layer_cells(l) + [share_text(l.params, block.params)] for l in block.layers])  # fmt: skip
+        lines += ["", "### Why", ""]
+        lines += [f"- {reason}" for reason in explanation.reasons]
+        return "\n".join(lines) + "\n"
+
     def render(self, report: Report) -> str:
         lines = [f"## {report.name}", ""]
         lines += _table(("", ""), [(f"**{key}**", value) for key, value in header_lines(report)])
         lines += ["", "### Blocks", ""]
         lines += _table(BLOCK_COLUMNS, [block_cells(b) for b in report.blocks])
+        if self.layers:
+            lines += ["", "### Layers", ""]
+            lines += _table(("Block",) + LAYER_COLUMNS,
+                            [[b.name] + layer_cells(l) for b in report.blocks for l in b.layers])  # fmt: skip
         lines += ["", "### Pyramid levels", ""]
         lines += _table(
             PYRAMID_COLUMNS,

@@ -9,14 +9,16 @@ from rich.table import Table
 from rich.text import Text
 
 from effcli.render.common import (
-    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS, TOTAL_COLUMNS,
-    block_cells, comparison_header, entry_cells, exact_text, header_lines, int_text, model_label,
-    pyramid_cell, scaling_header, scaling_result_lines, shape_text, total_cells, totals_lines,
+    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, LAYER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS,
+    TOTAL_COLUMNS, block_cells, comparison_header, entry_cells, exact_text, explanation_header, header_lines,
+    int_text, layer_cells, layer_row_in_block_table, model_label, pyramid_cell, scaling_header,
+    scaling_result_lines, shape_text, share_text, total_cells, totals_lines, PRESET_COLUMNS, preset_cells,
 )  # fmt: skip
 from effcli.report import Report
 
 NUMERIC = {"Kernel", "Stride", "Expand", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters",
-           "Blocks", "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)"}
+           "Blocks", "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)", "Trainable",
+           "Non-trainable", "Share", "Width", "Depth", "Resolution"}
 DIFFERENT = "bold yellow"
 TYPE_STYLES = {"stem": "magenta", "top": "magenta", "fused": "cyan", "mbconv": "green"}
 
@@ -31,9 +33,10 @@ def _key_value_grid(rows) -> Table:
 
 
 class TableRenderer:
-    def __init__(self, *, color: bool = False, width: int | None = None):
+    def __init__(self, *, color: bool = False, width: int | None = None, layers: bool = False):
         self.color = color
         self.width = width
+        self.layers = layers
 
     def renderables(self, report: Report) -> list:
         blocks = Table(title="Blocks", title_justify="left", header_style="bold")
@@ -49,6 +52,9 @@ class TableRenderer:
             if block.input_channels != block.input_filters and block.type not in ("stem", "top"):
                 cells[6] = Text(cells[6], style="yellow")
             blocks.add_row(*cells)
+            if self.layers:
+                for layer in block.layers:
+                    blocks.add_row(*layer_row_in_block_table(layer), style="dim")
         pyramid = Table(title="Pyramid levels (keras-cv rule)", title_justify="left", header_style="bold")
         for column in PYRAMID_COLUMNS:
             pyramid.add_column(column, justify="right" if column in NUMERIC | {"Stride"} else "left", no_wrap=True)
@@ -124,6 +130,32 @@ class TableRenderer:
         for key, value in scaling_result_lines(scaling):
             result.add_row(key, value)
         return [_key_value_grid(scaling_header(scaling)), "", filters, "", repeats, "", result]
+
+    def explanation_renderables(self, explanation) -> list:
+        block = explanation.block
+        layers = self._table("Layers", LAYER_COLUMNS + ("Share",))
+        for layer in block.layers:
+            layers.add_row(*layer_cells(layer), share_text(layer.params, block.params))
+        why = Table.grid(padding=(0, 1))
+        why.add_column()
+        why.add_column()
+        for reason in explanation.reasons:
+            why.add_row("-", reason)
+        return [_key_value_grid(explanation_header(explanation)), "", layers, "", Text("Why", style="bold"), why]
+
+    def render_presets(self, entries) -> str:
+        table = self._table("Presets (params and MACs at native resolution)", PRESET_COLUMNS)
+        table.columns[-1].no_wrap = False
+        previous = None
+        for entry in entries:
+            if previous is not None and entry.family != previous:
+                table.add_section()
+            previous = entry.family
+            table.add_row(*preset_cells(entry))
+        return self._print([table])
+
+    def render_explanation(self, explanation) -> str:
+        return self._print(self.explanation_renderables(explanation))
 
     def render_comparison(self, comparison) -> str:
         return self._print(self.comparison_renderables(comparison))
