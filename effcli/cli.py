@@ -135,7 +135,7 @@ def root(
     """Explore EfficientNet backbones."""
 
 
-def parse_resolution(value: str | None, spec) -> tuple[int, int] | None:
+def parse_resolution(value: str | None, spec=None) -> tuple[int, int] | None:
     """``N``, ``HxW`` or ``native`` -> (height, width); None when not given."""
     from effcli.spec import MAX_RESOLUTION
 
@@ -186,11 +186,33 @@ def _emit(text: str) -> None:
         raise EffcliError(f"cannot write the output: {exc.strerror or exc}", source="stdout") from None
 
 
+def report_for(target: str, resolution: str | None, *, engine: str, force: bool, pyramid: str = "keras"):
+    """The report of a preset, a YAML config or a saved .keras model."""
+    if target.lower().endswith(".keras"):
+        from effcli.engines.keras_engine import inspect_saved_model
+
+        path = Path(target)
+        if not path.is_file():
+            raise EffcliError("no such file" if not path.exists() else "not a file", source=target)
+        size = None
+        if resolution is not None:
+            if resolution.strip().lower() == "native":
+                raise EffcliError("a saved model has no native resolution; give a size", source="--resolution")
+            size = parse_resolution(resolution, None)
+        return inspect_saved_model(path, size, pyramid=pyramid)
+    from effcli.engines import summarize
+    from effcli.presets import resolve
+
+    spec = resolve(target)
+    return summarize(spec, input_shape_for(spec, resolution), engine=engine, force=force, pyramid=pyramid)
+
+
 ModelArg = Annotated[
     str,
     typer.Argument(
         metavar="NAME|PATH",
-        help="A preset (efficientnetv2_b2), an alias (b2, s, v1-b3, lite0) or a YAML stage config.",
+        help="A preset (efficientnetv2_b2), an alias (b2, s, v1-b3, lite0), a YAML stage config or a saved "
+        ".keras model.",
         show_default=False,
     ),
 ]
@@ -204,6 +226,17 @@ ResolutionOpt = Annotated[
     ),
 ]  # fmt: skip
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
+class Pyramid(str, Enum):
+    keras = "keras"
+    timm = "timm"
+
+
+PyramidOpt = Annotated[
+    Pyramid,
+    typer.Option("--pyramid", case_sensitive=False,
+                 help="Pyramid taps: 'keras' (keras-cv: the tensor entering each stride-2 block, then the head) or "
+                 "'timm' (the same stage ends, but the last stage's output instead of the 1280-channel head)."),
+]
 ForceBuildOpt = Annotated[
     bool,
     typer.Option("--force", help="Build with Keras even when the guard estimates it too large "
@@ -229,6 +262,7 @@ def summary(
     layers: Annotated[
         bool, typer.Option("--layers", help="Expand every block into its Keras layers (params, output shapes).")
     ] = False,
+    pyramid: PyramidOpt = Pyramid.keras,
 ) -> None:
     """Per-block parameters, output shapes, pyramid levels and totals of one backbone.
 
@@ -238,13 +272,9 @@ def summary(
     residual branch. Pyramid levels follow keras-cv: the tensor entering each
     stride-2 block, then the top activation.
     """
-    from effcli.engines import summarize
-    from effcli.presets import resolve
     from effcli.render import get_renderer
 
-    spec = resolve(model)
-    shape = input_shape_for(spec, resolution)
-    report = summarize(spec, shape, engine=engine.value, force=force)
+    report = report_for(model, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
     for message in report.warnings:
         print(f"Warning: {message}", file=sys.stderr)
     color, width = _output_options(format)
@@ -269,13 +299,10 @@ def explain(
     SE 26 -> 104: narrow -> wide -> narrow), the drop rate, whether it is residual
     and why (Fused-MBConv or MBConv, stride, input == output filters).
     """
-    from effcli.engines import summarize
     from effcli.explain import explain as explain_block
-    from effcli.presets import resolve
     from effcli.render import get_renderer
 
-    spec = resolve(model)
-    report = summarize(spec, input_shape_for(spec, resolution), engine=engine.value, force=force)
+    report = report_for(model, resolution, engine=engine.value, force=force)
     explanation = explain_block(report, block)
     color, width = _output_options(format)
     _emit(get_renderer(format.value, color=color, width=width).render_explanation(explanation))
@@ -298,6 +325,7 @@ def compare(
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
+    pyramid: PyramidOpt = Pyramid.keras,
 ) -> None:
     """Compare backbones side by side, stage by stage (any family, presets or YAML files).
 
@@ -312,18 +340,15 @@ def compare(
     BatchNorm, activations, adds and pooling are excluded.
     """
     from effcli.compare import compare as compare_reports
-    from effcli.engines import summarize
-    from effcli.presets import resolve
     from effcli.render import get_renderer
 
     if len(models) < 2:
         raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
     reports = []
     for target in models:
-        spec = resolve(target)
-        report = summarize(spec, input_shape_for(spec, resolution), engine=engine.value, force=force)
+        report = report_for(target, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
         for message in report.warnings:
-            print(f"Warning: {spec.name}: {message}", file=sys.stderr)
+            print(f"Warning: {report.name}: {message}", file=sys.stderr)
         reports.append(report)
     color, width = _output_options(format)
     _emit(get_renderer(format.value, color=color, width=width).render_comparison(compare_reports(reports)))

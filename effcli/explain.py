@@ -104,7 +104,7 @@ def _reasons(report: Report, block: BlockReport, index: int | None, count: int) 
         reasons.append(
             f"no residual: input filters {block.input_filters} != output filters {block.output_filters}"
         )
-    if index is not None:
+    if index is not None and report.drop_rate is not None and block.drop_rate is not None:
         reasons.append(
             f"drop rate {block.drop_rate:.3f} = {report.drop_rate:g} x {index} / {count}: it grows linearly "
             "from 0 at the first block, so deeper blocks are skipped more often (stochastic depth)"

@@ -80,6 +80,7 @@ class BackbonePlan:
     pyramid: tuple[PyramidTap, ...]
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    pyramid_convention: str = "keras"
 
 
 def block_letters(index: int) -> str:
@@ -241,8 +242,18 @@ def _stage_field(spec: BackboneSpec, index: int, key: str) -> str:
     return spec.field_path(index, key)
 
 
-def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
-    """The concrete block plan of ``spec`` for an input of ``input_shape`` (H, W, C)."""
+PYRAMID_CONVENTIONS = ("keras", "timm")
+
+
+def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras") -> BackbonePlan:
+    """The concrete block plan of ``spec`` for an input of ``input_shape`` (H, W, C).
+
+    ``pyramid`` picks the feature-pyramid taps: "keras" (keras-cv: the tensor
+    entering every stride-2 block, then the top activation) or "timm" (the same
+    stage ends, but the last level is the last block's output, not the head).
+    """
+    if pyramid not in PYRAMID_CONVENTIONS:
+        raise EffcliError(f"unknown convention '{pyramid}'; valid: keras, timm", source="--pyramid")
     rules = spec.rules
 
     def rf(filters: int) -> int:
@@ -254,7 +265,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
     warnings: list[str] = []
     notes: list[str] = []
     blocks: list[BlockPlan] = []
-    pyramid: list[PyramidTap] = []
+    pyramid_taps: list[PyramidTap] = []
     height, width, channels = input_shape
 
     # Stem
@@ -305,8 +316,8 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
             actual_in = shape[2]
             if strides != 1:
                 previous = blocks[-1]
-                pyramid.append(PyramidTap(
-                    level=f"P{len(pyramid) + 1}", block=previous.name, layer=previous.output_layer,
+                pyramid_taps.append(PyramidTap(
+                    level=f"P{len(pyramid_taps) + 1}", block=previous.name, layer=previous.output_layer,
                     output_shape=previous.output_shape, stride=stride_so_far,
                 ))  # fmt: skip
             residual = is_residual(strides, declared_in, stage_out)
@@ -361,6 +372,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
             stride_so_far *= strides
             block_index += 1
 
+    last_block = blocks[-1]
     # Top
     top_filters = rules.fixed_top_filters or rf(TOP_BASE_FILTERS)
     layers = [_conv("top_conv", shape, top_filters, 1)]
@@ -373,11 +385,13 @@ def make_plan(spec: BackboneSpec, input_shape: Shape) -> BackbonePlan:
         residual=False, input_shape=shape, output_shape=top_shape, layers=tuple(layers),
         output_layer="top_activation", keras_layer=None,
     ))  # fmt: skip
-    pyramid.append(PyramidTap(
-        level=f"P{len(pyramid) + 1}", block="top", layer="top_activation",
-        output_shape=top_shape, stride=stride_so_far,
+    last = last_block if pyramid == "timm" else None
+    pyramid_taps.append(PyramidTap(
+        level=f"P{len(pyramid_taps) + 1}", block=last.name if last else "top",
+        layer=last.output_layer if last else "top_activation",
+        output_shape=last.output_shape if last else top_shape, stride=stride_so_far,
     ))  # fmt: skip
     return BackbonePlan(
         spec=spec, input_shape=(height, width, channels), blocks=tuple(blocks),
-        pyramid=tuple(pyramid), warnings=tuple(warnings), notes=tuple(notes),
+        pyramid=tuple(pyramid_taps), warnings=tuple(warnings), notes=tuple(notes), pyramid_convention=pyramid,
     )  # fmt: skip

@@ -217,17 +217,18 @@ class Report:
     source: str
     engine: str
     input_shape: Shape
-    width_coefficient: float
-    depth_coefficient: float
-    depth_divisor: int
+    width_coefficient: float | None  # None for a saved model (not recorded in it)
+    depth_coefficient: float | None
+    depth_divisor: int | None
     min_depth: int | None
     activation: str
-    drop_rate: float
+    drop_rate: float | None
     blocks: tuple[BlockReport, ...]
     pyramid: tuple[PyramidLevel, ...]
     totals: Totals
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    pyramid_convention: str = "keras"
 
     def to_dict(self, *, layers: bool = False) -> dict[str, Any]:
         """The JSON contract; ``layers`` adds each block's Keras layers (`summary --layers`)."""
@@ -247,6 +248,7 @@ class Report:
             "drop_rate": self.drop_rate,
             "totals": self.totals.to_dict(),
             "blocks": blocks,
+            "pyramid_convention": self.pyramid_convention,
             "pyramid": [level.to_dict() for level in self.pyramid],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
@@ -292,5 +294,5 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
             params=total.params, trainable=total.trainable, non_trainable=total.non_trainable,
             macs=sum(b.macs for b in blocks), activation_bytes=sum(b.activation_bytes for b in blocks),
         ),
-        warnings=plan.warnings, notes=plan.notes,
+        warnings=plan.warnings, notes=plan.notes, pyramid_convention=plan.pyramid_convention,
     )  # fmt: skip

@@ -33,8 +33,9 @@ def measure(plan: BackbonePlan, engine: str, *, force: bool = False):
 
 
 def summarize(
-    spec: BackboneSpec, input_shape: tuple[int, int, int], *, engine: str = DEFAULT_ENGINE, force: bool = False
+    spec: BackboneSpec, input_shape: tuple[int, int, int], *, engine: str = DEFAULT_ENGINE, force: bool = False,
+    pyramid: str = "keras",
 ) -> Report:
     """The report of ``spec`` at ``input_shape``; ``force`` skips the Keras build guard."""
-    plan = make_plan(spec, input_shape)
+    plan = make_plan(spec, input_shape, pyramid=pyramid)
     return assemble(plan, measure(plan, engine, force=force))

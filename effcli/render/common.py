@@ -21,8 +21,8 @@ def int_text(value: int) -> str:
     return f"{value:,}"
 
 
-def coefficient_text(value: float) -> str:
-    return f"{value:g}"
+def coefficient_text(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:g}"
 
 
 def macs_text(macs: int) -> str:
@@ -56,6 +56,13 @@ def block_cells(block: BlockReport) -> list[str]:
 
 
 def header_lines(report: Report) -> list[tuple[str, str]]:
+    if report.width_coefficient is None:  # a saved model: its coefficients are not recorded in it
+        return [
+            ("Model", f"{report.name} (saved model {report.source})"),
+            ("Family", f"{report.family_title} ({report.family}, recognised from its blocks)"),
+            ("Activation", report.activation),
+            ("Input shape", shape_text(report.input_shape)),
+        ]
     min_depth = "" if report.min_depth is None else f", min depth {report.min_depth}"
     return [
         ("Model", report.name),

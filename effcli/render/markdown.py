@@ -52,7 +52,7 @@ class MarkdownRenderer:
             lines += ["", "### Layers", ""]
             lines += _table(("Block",) + LAYER_COLUMNS,
                             [[b.name] + layer_cells(l) for b in report.blocks for l in b.layers])  # fmt: skip
-        lines += ["", "### Pyramid levels", ""]
+        lines += ["", f"### Pyramid levels ({report.pyramid_convention} convention)", ""]
         lines += _table(
             PYRAMID_COLUMNS,
             [

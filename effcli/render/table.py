@@ -20,6 +20,7 @@ NUMERIC = {"Kernel", "Stride", "Expand", "Params", "MACs", "Drop rate", "Channel
            "Blocks", "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)", "Trainable",
            "Non-trainable", "Share", "Width", "Depth", "Resolution"}
 DIFFERENT = "bold yellow"
+PYRAMID_TITLES = {"keras": "keras-cv rule", "timm": "timm rule"}
 TYPE_STYLES = {"stem": "magenta", "top": "magenta", "fused": "cyan", "mbconv": "green"}
 
 
@@ -55,7 +56,8 @@ class TableRenderer:
             if self.layers:
                 for layer in block.layers:
                     blocks.add_row(*layer_row_in_block_table(layer), style="dim")
-        pyramid = Table(title="Pyramid levels (keras-cv rule)", title_justify="left", header_style="bold")
+        pyramid = Table(title=f"Pyramid levels ({PYRAMID_TITLES[report.pyramid_convention]})", title_justify="left",
+                        header_style="bold")  # fmt: skip
         for column in PYRAMID_COLUMNS:
             pyramid.add_column(column, justify="right" if column in NUMERIC | {"Stride"} else "left", no_wrap=True)
         for level in report.pyramid:
@@ -102,7 +104,8 @@ class TableRenderer:
         for i in range(len(comparison.reports)):
             totals.add_row(*total_cells(comparison, i))
         pyramid = self._table(
-            "Pyramid levels (keras-cv rule)", ["Level"] + [model_label(i, r) for i, r in enumerate(comparison.reports)]
+            f"Pyramid levels ({PYRAMID_TITLES[comparison.reports[0].pyramid_convention]})",
+            ["Level"] + [model_label(i, r) for i, r in enumerate(comparison.reports)],
         )
         for n, level in enumerate(comparison.levels):
             cells = [pyramid_cell(r, n) for r in comparison.reports]
