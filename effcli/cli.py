@@ -102,7 +102,7 @@ app = typer.Typer(
     epilog=EPILOG,
     rich_markup_mode="rich",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -186,6 +186,25 @@ def _emit(text: str) -> None:
         raise EffcliError(f"cannot write the output: {exc.strerror or exc}", source="stdout") from None
 
 
+def complete_model(incomplete: str) -> list[str]:
+    """Shell completion: presets, aliases, and YAML / .keras files in the current folder."""
+    from effcli.presets import ALIASES, preset_names
+
+    words = preset_names() + list(ALIASES)
+    folder, _, stem = incomplete.rpartition("/")
+    try:
+        base = Path(folder or ".")
+        files = [
+            (f"{folder}/" if folder else "") + entry.name + ("/" if entry.is_dir() else "")
+            for entry in base.iterdir()
+            if entry.name.startswith(stem) and not entry.name.startswith(".")
+            and (entry.is_dir() or entry.suffix.lower() in (".yaml", ".yml", ".keras"))
+        ]
+    except OSError:
+        files = []
+    return [w for w in words if w.startswith(incomplete.lower())] + sorted(files)
+
+
 def report_for(target: str, resolution: str | None, *, engine: str, force: bool, pyramid: str = "keras"):
     """The report of a preset, a YAML config or a saved .keras model."""
     if target.lower().endswith(".keras"):
@@ -214,6 +233,7 @@ ModelArg = Annotated[
         help="A preset (efficientnetv2_b2), an alias (b2, s, v1-b3, lite0), a YAML stage config or a saved "
         ".keras model.",
         show_default=False,
+        autocompletion=complete_model,
     ),
 ]
 ResolutionOpt = Annotated[
@@ -240,7 +260,7 @@ PyramidOpt = Annotated[
 ForceBuildOpt = Annotated[
     bool,
     typer.Option("--force", help="Build with Keras even when the guard estimates it too large "
-                 "(over 2 billion parameters or more memory than is free)."),
+                 "(over 2 billion parameters or more memory than is free), and overwrite --svg/--html files."),
 ]
 EngineOpt = Annotated[
     Engine,
@@ -263,6 +283,8 @@ def summary(
         bool, typer.Option("--layers", help="Expand every block into its Keras layers (params, output shapes).")
     ] = False,
     pyramid: PyramidOpt = Pyramid.keras,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """Per-block parameters, output shapes, pyramid levels and totals of one backbone.
 
@@ -272,13 +294,11 @@ def summary(
     residual branch. Pyramid levels follow keras-cv: the tensor entering each
     stride-2 block, then the top activation.
     """
-    from effcli.render import get_renderer
-
+    _check_pictures(format, svg, html, force)
     report = report_for(model, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
     for message in report.warnings:
         print(f"Warning: {message}", file=sys.stderr)
-    color, width = _output_options(format)
-    _emit(get_renderer(format.value, color=color, width=width, layers=layers).render(report))
+    _show(format, lambda r: r.render(report), svg=svg, html=html, layers=layers, title=f"effcli summary {model}")
 
 
 @app.command(epilog="Examples:  effcli explain efficientnetv2_b2 block4b   |   effcli explain v1-b0 block2a -f json"
@@ -291,6 +311,8 @@ def explain(
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """One block up close: its layers, the channel flow, the parameter breakdown and why it is built so.
 
@@ -300,12 +322,53 @@ def explain(
     and why (Fused-MBConv or MBConv, stride, input == output filters).
     """
     from effcli.explain import explain as explain_block
-    from effcli.render import get_renderer
 
+    _check_pictures(format, svg, html, force)
     report = report_for(model, resolution, engine=engine.value, force=force)
     explanation = explain_block(report, block)
+    _show(format, lambda r: r.render_explanation(explanation), svg=svg, html=html,
+          title=f"effcli explain {model} {block}")  # fmt: skip
+
+
+SvgOpt = Annotated[
+    Optional[Path],
+    typer.Option("--svg", metavar="FILE.svg", help="Also save exactly what the table view printed as SVG.",
+                 show_default=False),
+]
+HtmlOpt = Annotated[
+    Optional[Path],
+    typer.Option("--html", metavar="FILE.html", help="Also save exactly what the table view printed as HTML.",
+                 show_default=False),
+]
+
+
+def _check_pictures(format: "Format", svg: Path | None, html: Path | None, force: bool) -> None:
+    """Validate --svg / --html before any work: table view only, no silent overwrite."""
+    from effcli.files import check_target
+
+    for path, option, suffixes in ((svg, "--svg", (".svg",)), (html, "--html", (".html", ".htm"))):
+        if path is None:
+            continue
+        if format is not Format.table:
+            raise EffcliError(f"saves the table view; use it with --format table, not {format.value}", source=option)
+        check_target(path, force=force, option=option, suffixes=suffixes)
+
+
+def _show(format: "Format", render, *, svg: Path | None = None, html: Path | None = None, layers: bool = False,
+          title: str = "effcli") -> None:  # fmt: skip
+    """Render with the format's renderer, print, and save the recorded table view if asked."""
+    from effcli.files import write_text_atomic
+    from effcli.render import get_renderer
+
     color, width = _output_options(format)
-    _emit(get_renderer(format.value, color=color, width=width).render_explanation(explanation))
+    renderer = get_renderer(format.value, color=color, width=width, layers=layers)
+    _emit(render(renderer))
+    if svg is not None:
+        write_text_atomic(svg, renderer.recording.export_svg(title=title, clear=False))
+        print(f"Saved the table as {svg}", file=sys.stderr)
+    if html is not None:
+        write_text_atomic(html, renderer.recording.export_html(clear=False))
+        print(f"Saved the table as {html}", file=sys.stderr)
 
 
 def _output_options(format: "Format"):
@@ -319,13 +382,16 @@ def _output_options(format: "Format"):
 def compare(
     models: Annotated[
         list[str],
-        typer.Argument(metavar="A B [C ...]", help="Two or more presets, aliases or YAML configs.", show_default=False),
+        typer.Argument(metavar="A B [C ...]", help="Two or more presets, aliases, YAML configs or .keras files.",
+                       show_default=False, autocompletion=complete_model),
     ],
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
     pyramid: PyramidOpt = Pyramid.keras,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """Compare backbones side by side, stage by stage (any family, presets or YAML files).
 
@@ -340,8 +406,8 @@ def compare(
     BatchNorm, activations, adds and pooling are excluded.
     """
     from effcli.compare import compare as compare_reports
-    from effcli.render import get_renderer
 
+    _check_pictures(format, svg, html, force)
     if len(models) < 2:
         raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
     reports = []
@@ -350,18 +416,25 @@ def compare(
         for message in report.warnings:
             print(f"Warning: {report.name}: {message}", file=sys.stderr)
         reports.append(report)
-    color, width = _output_options(format)
-    _emit(get_renderer(format.value, color=color, width=width).render_comparison(compare_reports(reports)))
+    comparison = compare_reports(reports)
+    _show(format, lambda r: r.render_comparison(comparison), svg=svg, html=html,
+          title=f"effcli compare {' '.join(models)}")  # fmt: skip
 
 
 @app.command(epilog="Examples:  effcli scale --width 1.2 --depth 1.4   |   effcli scale --base efficientnetv1_b0 "
-             "--width 2.0 --depth 3.1   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml")
+             "--width 2.0 --depth 3.1   |   effcli scale --phi 2 --base v1-b0   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml")
 def scale(
-    width: Annotated[float, typer.Option("--width", "-w", help="Width coefficient (multiplies filters).",
-                                         show_default=False)],
-    depth: Annotated[float, typer.Option("--depth", "-d", help="Depth coefficient (multiplies repeats).",
-                                         show_default=False)],
-    base: Annotated[str, typer.Option("--base", "-b", metavar="NAME|PATH",
+    width: Annotated[Optional[float], typer.Option("--width", "-w", help="Width coefficient (multiplies filters).",
+                                                   show_default=False)] = None,
+    depth: Annotated[Optional[float], typer.Option("--depth", "-d", help="Depth coefficient (multiplies repeats).",
+                                                   show_default=False)] = None,
+    phi: Annotated[Optional[float], typer.Option("--phi", help="Compound scaling instead of --width/--depth: depth "
+                                                 "alpha^phi, width beta^phi, resolution gamma^phi x the base's.",
+                                                 show_default=False)] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Compound rule: depth base (with --phi).")] = 1.2,
+    beta: Annotated[float, typer.Option("--beta", help="Compound rule: width base (with --phi).")] = 1.1,
+    gamma: Annotated[float, typer.Option("--gamma", help="Compound rule: resolution base (with --phi).")] = 1.15,
+    base: Annotated[str, typer.Option("--base", "-b", metavar="NAME|PATH", autocompletion=complete_model,
                                       help="The network to scale; its own coefficients are replaced.")] = "efficientnetv2_b0",
     divisor: Annotated[Optional[int], typer.Option("--divisor", help="Depth divisor (default: the base's, 8).",
                                                    show_default=False)] = None,
@@ -372,7 +445,10 @@ def scale(
     save: Annotated[Optional[Path], typer.Option("--save", metavar="FILE.yaml",
                                                  help="Write the scaled network as a YAML stage config.",
                                                  show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save file if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save, --svg and --html files if they "
+                                        "exist.")] = False,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
 ) -> None:
     """Explore round_filters / round_repeats: how width and depth coefficients become filters and repeats.
 
@@ -380,28 +456,89 @@ def scale(
     the divisor, the minimum-depth floor, V1/Lite's '+divisor when rounding lost
     more than 10%', Lite's fixed stem and top), the repeats (ceil(repeats x depth),
     Lite's unscaled first and last stage), and the resulting network against the
-    base: blocks, params, MACs. Says so when the result is a preset. Counts with
-    the analytic engine (no TensorFlow).
+    base: blocks, params, MACs. Says so when the result is a preset. With --phi,
+    EfficientNet's compound rule picks width, depth and resolution together
+    (alpha 1.2, beta 1.1, gamma 1.15 unless given; the resolution is the base's
+    native one, or --resolution, times gamma^phi, rounded). Counts with the
+    analytic engine (no TensorFlow).
     """
     from effcli.files import check_target, write_text_atomic
     from effcli.presets import resolve
-    from effcli.render import get_renderer
     from effcli.scale import explore, scaled_spec
     from effcli.spec import dump_spec_yaml
 
+    _check_pictures(format, svg, html, force)
     base_spec = resolve(base)
+    base_shape = input_shape_for(base_spec, resolution)
+    compound_rule = None
+    if phi is not None:
+        if width is not None or depth is not None:
+            raise EffcliError("give --phi or --width/--depth, not both", source="--phi")
+        from effcli.planner import compound
+
+        if resolution is None and base_spec.native_resolution is not None:
+            base_shape = (base_spec.native_resolution, base_spec.native_resolution, base_shape[2])
+        compound_rule = compound(phi, base_resolution=base_shape[0], alpha=alpha, beta=beta, gamma=gamma)
+        width, depth = compound_rule.width, compound_rule.depth
+        shape = (compound_rule.resolution, compound_rule.resolution, base_shape[2])
+    else:
+        if width is None or depth is None:
+            missing = "--width" if width is None else "--depth"
+            raise EffcliError("missing; give --width and --depth, or --phi for compound scaling", source=missing)
+        shape = base_shape
     scaled = scaled_spec(base_spec, width=width, depth=depth, divisor=divisor, min_depth=min_depth)
-    shape = input_shape_for(base_spec, resolution)
     if save is not None:
         check_target(save, force=force, option="--save", suffixes=(".yaml", ".yml"))
-    scaling = explore(base_spec, scaled, shape)
+    scaling = explore(base_spec, scaled, shape, base_shape=base_shape, compound=compound_rule)
     for message in scaling.scaled_report.warnings:
         print(f"Warning: {message}", file=sys.stderr)
-    color, out_width = _output_options(format)
-    _emit(get_renderer(format.value, color=color, width=out_width).render_scaling(scaling))
+    _show(format, lambda r: r.render_scaling(scaling), svg=svg, html=html, title="effcli scale")
     if save is not None:
         write_text_atomic(save, dump_spec_yaml(scaled.with_changes(input_shape=shape, native_resolution=None)))
         print(f"Saved {scaled.name} to {save}", file=sys.stderr)
+
+
+@app.command(epilog="Examples:  effcli plan --max-params 20M   |   effcli plan --max-params 10M --max-macs 2G "
+             "--base v1-b0   |   effcli plan --max-params 8M --resolution 224")
+def plan(
+    max_params: Annotated[str, typer.Option("--max-params", metavar="P", help="Parameter budget: 20M, 1.5G, 5000000.",
+                                            show_default=False)],
+    max_macs: Annotated[Optional[str], typer.Option("--max-macs", metavar="M", help="MACs budget (optional): 2G, 500M.",
+                                                    show_default=False)] = None,
+    base: Annotated[str, typer.Option("--base", "-b", metavar="NAME|PATH", autocompletion=complete_model,
+                                      help="The network whose width, depth and resolution are searched.")] = "efficientnetv2_b0",
+    resolution: Annotated[Optional[str], typer.Option("--resolution", "-r", metavar="N|MIN:MAX[:STEP]",
+                                                      help="Resolutions to try (default 128:640:32).",
+                                                      show_default=False)] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Show at most this many candidates.")] = 15,
+    format: FormatOpt = Format.table,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --svg and --html files if they exist.")] = False,
+) -> None:
+    """Plan a scaled network for a budget: search width x depth x resolution, list the frontier.
+
+    Every width 0.25..4 (step 0.05), depth 0.25..4 (step 0.1) and resolution is
+    counted with the analytic engine; the listed candidates are the frontier of
+    the ones within budget: no other candidate has both more params and more MACs.
+    They run from the widest/deepest at a lower resolution to the highest
+    resolution with fewer params. The table reports how many candidates were
+    evaluated per second.
+    """
+    from dataclasses import replace
+
+    from effcli.planner import parse_count, parse_resolutions, search
+    from effcli.presets import resolve
+
+    _check_pictures(format, svg, html, force)
+    base_spec = resolve(base)
+    result = search(
+        base_spec, max_params=parse_count(max_params, "--max-params"),
+        max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),
+        resolutions=parse_resolutions(resolution), channels=base_spec.input_shape[2],
+    )  # fmt: skip
+    result = replace(result, frontier=result.frontier[:top])
+    _show(format, lambda r: r.render_plan(result), svg=svg, html=html, title="effcli plan")
 
 
 @app.command(epilog="Examples:  effcli presets   |   effcli presets --family lite   |   effcli presets -f json")
@@ -409,6 +546,9 @@ def presets(
     family: Annotated[Optional[str], typer.Option("--family", metavar="v2|v1|lite",
                                                   help="Only this family.", show_default=False)] = None,
     format: FormatOpt = Format.table,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --svg and --html files if they exist.")] = False,
 ) -> None:
     """Every preset: family, width, depth, native resolution, blocks, params, MACs (at native resolution).
 
@@ -416,10 +556,10 @@ def presets(
     Aliases work wherever a model name does.
     """
     from effcli.catalog import catalogue
-    from effcli.render import get_renderer
 
-    color, width = _output_options(format)
-    _emit(get_renderer(format.value, color=color, width=width).render_presets(catalogue(family)))
+    _check_pictures(format, svg, html, force)
+    entries = catalogue(family)
+    _show(format, lambda r: r.render_presets(entries), svg=svg, html=html, title="effcli presets")
 
 
 @app.command(epilog="Examples:  effcli export efficientnetv2_s > my_net.yaml   |   effcli export lite2 -o lite2.yaml"

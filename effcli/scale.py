@@ -50,6 +50,7 @@ class Scaling:
     base_report: Report
     scaled_report: Report
     matches: tuple[str, ...]  # presets with exactly the scaled structure
+    compound: Any = None  # effcli.planner.Compound when scaled with --phi
 
     def to_dict(self) -> dict[str, Any]:
         def summary(report: Report) -> dict[str, Any]:
@@ -73,6 +74,7 @@ class Scaling:
             "result": summary(self.scaled_report),
             "base_result": summary(self.base_report),
             "equals_presets": list(self.matches),
+            "compound": None if self.compound is None else self.compound.to_dict(),
         }
 
 
@@ -156,13 +158,19 @@ def matching_presets(spec: BackboneSpec, shape: tuple[int, int, int]) -> list[st
     return [name for name in preset_names() if structure(make_plan(load_preset(name), shape)) == target]
 
 
-def explore(base: BackboneSpec, scaled: BackboneSpec, shape: tuple[int, int, int]) -> Scaling:
-    """Everything `effcli scale` shows, counted with the analytic engine (no TensorFlow)."""
+def explore(
+    base: BackboneSpec, scaled: BackboneSpec, shape: tuple[int, int, int], *,
+    base_shape: tuple[int, int, int] | None = None, compound=None,
+) -> Scaling:  # fmt: skip
+    """Everything `effcli scale` shows, counted with the analytic engine (no TensorFlow).
+
+    ``base_shape``: the base's input when it differs (compound scaling changes the resolution too).
+    """
     from effcli.engines import summarize
 
     return Scaling(
         base=base, scaled=scaled, filters=tuple(filter_rows(scaled)), repeats=tuple(repeat_rows(scaled)),
-        base_report=summarize(base, shape, engine="analytic"),
+        base_report=summarize(base, base_shape or shape, engine="analytic"),
         scaled_report=summarize(scaled, shape, engine="analytic"),
-        matches=tuple(matching_presets(scaled, shape)),
+        matches=tuple(matching_presets(scaled, shape)), compound=compound,
     )  # fmt: skip

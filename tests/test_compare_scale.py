@@ -207,7 +207,10 @@ def test_scale_save_loads_back_identically(run, tmp_path):
         (("--width", "1", "--depth", "1", "--base", "v1-b0", "--min-depth", "8"), "--min-depth: efficientnetv1"),
         (("--width", "1", "--depth", "1", "--save", "out.json"), "--save: 'out.json' must end in .yaml or .yml"),
         (("--width", "1", "--depth", "1", "--base", "nothing"), "unknown model 'nothing'"),
-        (("--depth", "1"), "Missing option '--width'"),
+        (("--depth", "1"), "--width: missing; give --width and --depth, or --phi"),
+        (("--phi", "1", "--width", "1"), "--phi: give --phi or --width/--depth, not both"),
+        (("--phi", "nan"), "--phi: must be a finite number"),
+        (("--phi", "60"), "--phi: 60 gives a depth coefficient of"),
     ],
 )
 def test_scale_bad_values_are_one_error_line(run, args, words):

@@ -157,7 +157,15 @@ def pyramid_cell(report, index: int) -> str:
 def scaling_header(scaling) -> list[tuple[str, str]]:
     spec = scaling.scaled
     min_depth = "" if spec.min_depth is None else f", min depth {spec.min_depth}"
-    return [
+    compound = []
+    if scaling.compound is not None:
+        c = scaling.compound
+        compound = [(
+            "Compound rule",
+            f"phi {c.phi:g}: depth {c.alpha:g}^{c.phi:g} = {c.depth:.4g}, width {c.beta:g}^{c.phi:g} = {c.width:.4g}, "
+            f"resolution {c.base_resolution} x {c.gamma:g}^{c.phi:g} = {c.resolution_exact:.1f} -> {c.resolution}",
+        )]  # fmt: skip
+    return compound + [
         ("Base", f"{scaling.base.name} ({spec.rules.title})"),
         (
             "Scaling",
@@ -255,3 +263,60 @@ def preset_cells(entry) -> list[str]:
         coefficient_text(entry.depth_coefficient), str(entry.native_resolution), str(entry.blocks),
         int_text(entry.params), f"{entry.macs / 1e9:.2f}G", entry.description,
     ]  # fmt: skip
+
+
+PLAN_COLUMNS = ("#", "Width", "Depth", "Resolution", "Blocks", "Params", "of budget", "MACs", "of budget")
+
+
+def plan_cells(index: int, candidate, result) -> list[str]:
+    macs_share = "-" if result.max_macs is None else f"{100 * candidate.macs / result.max_macs:.0f}%"
+    return [
+        str(index + 1), f"{candidate.width:g}", f"{candidate.depth:g}", str(candidate.resolution),
+        str(candidate.blocks), int_text(candidate.params), f"{100 * candidate.params / result.max_params:.0f}%",
+        f"{candidate.macs / 1e9:.3f} G", macs_share,
+    ]  # fmt: skip
+
+
+def plan_lines(result) -> list[tuple[str, str]]:
+    budget = f"params <= {int_text(result.max_params)}"
+    if result.max_macs is not None:
+        budget += f", MACs <= {result.max_macs / 1e9:.3g} G"
+    return [
+        ("Base", f"{result.base.name} ({result.base.rules.title})"),
+        ("Budget", budget),
+        ("Searched", f"width {result.widths[0]:g}..{result.widths[-1]:g} ({len(result.widths)} values), depth "
+                     f"{result.depths[0]:g}..{result.depths[-1]:g} ({len(result.depths)}), resolution "
+                     f"{result.resolutions[0]}..{result.resolutions[-1]} ({len(result.resolutions)})"),
+        ("Evaluated", f"{int_text(result.evaluated)} candidates ({int_text(result.networks)} distinct networks) in "
+                      f"{result.seconds:.2f} s: {int_text(int(result.rate))} candidates/s; "
+                      f"{int_text(result.within_budget)} within budget"),
+    ]  # fmt: skip
+
+
+BAR_WIDTH = 30
+
+
+def bar(part: int, whole: int, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar in eighths of a character: part / whole of ``width`` cells."""
+    if not whole or part <= 0:
+        return ""
+    eighths = round(8 * width * part / whole)
+    full, rest = divmod(eighths, 8)
+    return "\u2588" * full + ("" if not rest else " \u258f\u258e\u258d\u258c\u258b\u258a\u2589"[rest])
+
+
+class StageShare:
+    def __init__(self, label: str, blocks: int, params: int, macs: int):
+        self.label, self.blocks, self.params, self.macs = label, blocks, params, macs
+
+
+def stage_shares(report) -> list[StageShare]:
+    """Params and MACs per stage (stem and top included), in order."""
+    shares: dict[str, StageShare] = {}
+    for block in report.blocks:
+        label = block.type if block.type in ("stem", "top", "head") else f"stage {block.stage}"
+        share = shares.setdefault(label, StageShare(label, 0, 0, 0))
+        share.blocks += 1 if block.type not in ("stem", "top", "head") else 0
+        share.params += block.params
+        share.macs += block.macs
+    return list(shares.values())

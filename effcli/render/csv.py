@@ -47,6 +47,15 @@ class CsvRenderer:
                     layer.params, layer.trainable, layer.non_trainable, layer.macs,
                 ])  # fmt: skip
 
+    def render_plan(self, result) -> str:
+        buffer, writer = _writer()
+        columns = ("width_coefficient", "depth_coefficient", "resolution", "blocks", "params", "macs")
+        writer.writerow(columns)
+        for candidate in result.frontier:
+            row = candidate.to_dict()
+            writer.writerow([row[c] for c in columns])
+        return buffer.getvalue()
+
     def render_presets(self, entries) -> str:
         buffer, writer = _writer()
         columns = ("name", "aliases", "family", "width_coefficient", "depth_coefficient", "native_resolution",

@@ -25,3 +25,8 @@ class JsonRenderer:
 
     def render_presets(self, entries) -> str:
         return json.dumps([entry.to_dict() for entry in entries], indent=2) + "\n"
+
+    def render_plan(self, result) -> str:
+        data = result.to_dict()
+        data.pop("evaluated_per_second", None)
+        return json.dumps(data, indent=2) + "\n"

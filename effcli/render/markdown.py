@@ -6,13 +6,13 @@ from effcli.render.common import (
     BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, LAYER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS,
     TOTAL_COLUMNS, block_cells, comparison_header, entry_cells, exact_text, explanation_header, header_lines,
     int_text, layer_cells, model_label, pyramid_cell, scaling_header, scaling_result_lines, shape_text,
-    share_text, total_cells, totals_lines, PRESET_COLUMNS, preset_cells,
+    share_text, total_cells, totals_lines, PRESET_COLUMNS, preset_cells, PLAN_COLUMNS, plan_cells, plan_lines,
 )  # fmt: skip
 from effcli.report import Report
 
 RIGHT = {"Kernel", "Stride", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters", "Blocks",
          "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)", "Trainable",
-         "Non-trainable", "Share", "Width", "Depth", "Resolution"}
+         "Non-trainable", "Share", "Width", "Depth", "Resolution", "#", "of budget"}
 
 
 def _table(columns, rows) -> list[str]:
@@ -26,6 +26,13 @@ def _table(columns, rows) -> list[str]:
 class MarkdownRenderer:
     def __init__(self, *, layers: bool = False):
         self.layers = layers
+
+    def render_plan(self, result) -> str:
+        lines = [f"## Plan from {result.base.name}", ""]
+        lines += _table(("", ""), [(f"**{k}**", v) for k, v in plan_lines(result)[:3]])
+        lines += ["", "### Frontier (largest params and MACs within the budget)", ""]
+        lines += _table(PLAN_COLUMNS, [plan_cells(i, c, result) for i, c in enumerate(result.frontier)])
+        return "\n".join(lines) + "\n"
 
     def render_presets(self, entries) -> str:
         lines = ["## effcli presets", "", "MACs at each preset's native resolution.", ""]

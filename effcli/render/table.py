@@ -13,12 +13,13 @@ from effcli.render.common import (
     TOTAL_COLUMNS, block_cells, comparison_header, entry_cells, exact_text, explanation_header, header_lines,
     int_text, layer_cells, layer_row_in_block_table, model_label, pyramid_cell, scaling_header,
     scaling_result_lines, shape_text, share_text, total_cells, totals_lines, PRESET_COLUMNS, preset_cells,
+    PLAN_COLUMNS, plan_cells, plan_lines, bar, stage_shares,
 )  # fmt: skip
 from effcli.report import Report
 
 NUMERIC = {"Kernel", "Stride", "Expand", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters",
            "Blocks", "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)", "Trainable",
-           "Non-trainable", "Share", "Width", "Depth", "Resolution"}
+           "Non-trainable", "Share", "Width", "Depth", "Resolution", "#", "of budget"}
 DIFFERENT = "bold yellow"
 PYRAMID_TITLES = {"keras": "keras-cv rule", "timm": "timm rule"}
 TYPE_STYLES = {"stem": "magenta", "top": "magenta", "fused": "cyan", "mbconv": "green"}
@@ -66,13 +67,30 @@ class TableRenderer:
                 str(level.stride), int_text(level.channels),
             )  # fmt: skip
         header = header_lines(report) + [("Engine", report.engine)]  # table view only: other formats are
-        parts: list = [_key_value_grid(header), "", blocks, "", pyramid, ""]  # byte-identical across engines
+        parts: list = [_key_value_grid(header), "", blocks, "", self._stage_bars(report), "", pyramid, ""]
         parts.append(_key_value_grid(totals_lines(report)))
         for message in report.warnings:
             parts.append(Text(f"Warning: {message}", style="yellow"))
         for message in report.notes:
             parts.append(Text(f"Note: {message}", style="dim"))
         return parts
+
+    def _stage_bars(self, report: Report) -> Table:
+        """Each stage's share of the params and the MACs, as bars."""
+        table = Table(title="Where the params and MACs are", title_justify="left", header_style="bold")
+        for column, justify in (("Stage", "left"), ("Blocks", "right"), ("Params", "right"), ("", "left"),
+                                ("MACs", "right"), ("", "left")):  # fmt: skip
+            table.add_column(column, justify=justify, no_wrap=True)
+        totals = report.totals
+        for stage in stage_shares(report):
+            table.add_row(
+                stage.label, str(stage.blocks) if stage.blocks else "-",
+                f"{100 * stage.params / totals.params:.1f}%" if totals.params else "-",
+                Text(bar(stage.params, totals.params), style="cyan"),
+                f"{100 * stage.macs / totals.macs:.1f}%" if totals.macs else "-",
+                Text(bar(stage.macs, totals.macs), style="green"),
+            )  # fmt: skip
+        return table
 
     def _table(self, title: str, columns) -> Table:
         table = Table(title=title, title_justify="left", header_style="bold")
@@ -146,6 +164,16 @@ class TableRenderer:
             why.add_row("-", reason)
         return [_key_value_grid(explanation_header(explanation)), "", layers, "", Text("Why", style="bold"), why]
 
+    def render_plan(self, result) -> str:
+        table = self._table("Frontier: the largest networks within the budget (no other has more params and more MACs)",
+                            PLAN_COLUMNS)  # fmt: skip
+        for i, candidate in enumerate(result.frontier):
+            table.add_row(*plan_cells(i, candidate, result))
+        parts = [_key_value_grid(plan_lines(result)), "", table]
+        if not result.frontier:
+            parts.append(Text("No candidate fits the budget.", style="yellow"))
+        return self._print(parts)
+
     def render_presets(self, entries) -> str:
         table = self._table("Presets (params and MACs at native resolution)", PRESET_COLUMNS)
         table.columns[-1].no_wrap = False
@@ -171,7 +199,8 @@ class TableRenderer:
 
     def _print(self, parts) -> str:
         buffer = io.StringIO()
-        console = Console(
+        console = self.recording = Console(
+            record=True,
             file=buffer,
             width=self.width or 120,
             force_terminal=self.color,

@@ -1,0 +1,264 @@
+"""Compound scaling (`scale --phi`) and the budget planner (`effcli plan`).
+
+The planner searches width x depth x resolution with the analytic engine. One
+plan is built per distinct network (widths that round to the same filters share
+it); its MACs at any resolution then follow from the plan itself: every layer
+sits behind some number k of stride-2 layers, its output is ceil(H / 2^k) x
+ceil(W / 2^k), so MACs(H, W) = sum over k of C_k * ceil(H / 2^k) * ceil(W / 2^k),
+with C_k the per-position cost of the layers at depth k. Tests check this against
+full analytic reports.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from effcli.engines.analytic import layer_macs
+from effcli.errors import EffcliError
+from effcli.plan import BackbonePlan, make_plan
+from effcli.scaling import TOP_BASE_FILTERS, round_filters, stage_repeats
+from effcli.spec import MAX_COEFFICIENT, MAX_RESOLUTION, BackboneSpec
+
+ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15  # depth, width, resolution (EfficientNet paper, section 3.3)
+_SUFFIXES = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
+
+
+@dataclass(frozen=True)
+class Compound:
+    phi: float
+    alpha: float
+    beta: float
+    gamma: float
+    base_resolution: int
+    depth: float
+    width: float
+    resolution_exact: float
+    resolution: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phi": self.phi, "alpha": self.alpha, "beta": self.beta, "gamma": self.gamma,
+            "base_resolution": self.base_resolution, "depth_coefficient": self.depth,
+            "width_coefficient": self.width, "resolution_exact": self.resolution_exact,
+            "resolution": self.resolution,
+        }  # fmt: skip
+
+
+def compound(phi: float, *, base_resolution: int, alpha: float = ALPHA, beta: float = BETA,
+             gamma: float = GAMMA) -> Compound:  # fmt: skip
+    """depth alpha^phi, width beta^phi, resolution base * gamma^phi (rounded to the nearest integer)."""
+    for name, value in (("--phi", phi), ("--alpha", alpha), ("--beta", beta), ("--gamma", gamma)):
+        if not math.isfinite(value):
+            raise EffcliError(f"must be a finite number, got {value:g}", source=name)
+    for name, value in (("--alpha", alpha), ("--beta", beta), ("--gamma", gamma)):
+        if value <= 0:
+            raise EffcliError(f"must be positive, got {value:g}", source=name)
+    try:
+        depth, width, scale = alpha**phi, beta**phi, gamma**phi
+    except OverflowError:
+        raise EffcliError(f"{phi:g} makes the coefficients overflow", source="--phi") from None
+    resolution_exact = base_resolution * scale
+    for label, value in (("depth", depth), ("width", width)):
+        if not 0 < value <= MAX_COEFFICIENT:
+            raise EffcliError(
+                f"{phi:g} gives a {label} coefficient of {value:.4g}; coefficients must be in (0, {MAX_COEFFICIENT:g}]",
+                source="--phi",
+            )
+    resolution = round(resolution_exact)
+    if not 1 <= resolution <= MAX_RESOLUTION:
+        raise EffcliError(
+            f"{phi:g} gives a resolution of {resolution_exact:.1f}; it must be from 1 to {MAX_RESOLUTION}",
+            source="--phi",
+        )
+    return Compound(phi, alpha, beta, gamma, base_resolution, depth, width, resolution_exact, resolution)
+
+
+def parse_count(text: str, option: str) -> int:
+    """'20M', '1.5G', '8e6', '5000000' -> an integer count."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGbB]?)\s*", text)
+    if not match:
+        raise EffcliError(f"expected a count such as 20M, 1.5G or 5000000, got '{text}'", source=option)
+    value = float(match.group(1)) * _SUFFIXES[match.group(2).lower()]
+    if not math.isfinite(value) or value < 1 or value > 1e15:
+        raise EffcliError(f"must be from 1 to 1e15, got '{text}'", source=option)
+    return int(value)
+
+
+def parse_resolutions(text: str | None, default: tuple[int, int, int] = (128, 640, 32)) -> list[int]:
+    """'224' (fixed), '128:512' (step 32) or '128:512:16' -> the resolutions to try."""
+    if text is None:
+        low, high, step = default
+    else:
+        parts = text.strip().split(":")
+        if len(parts) > 3 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
+            raise EffcliError(f"expected N, MIN:MAX or MIN:MAX:STEP, got '{text}'", source="--resolution")
+        numbers = [int(p) for p in parts]
+        low, high, step = (numbers + [numbers[0], 32])[:3] if len(numbers) == 1 else (*numbers[:2], numbers[2] if len(numbers) == 3 else 32)
+    if not (1 <= low <= high <= MAX_RESOLUTION) or step < 1:
+        raise EffcliError(f"sizes must satisfy 1 <= MIN <= MAX <= {MAX_RESOLUTION} and STEP >= 1", source="--resolution")
+    values = list(range(low, high + 1, step))
+    if len(values) > 512:
+        raise EffcliError(f"{len(values)} resolutions is too many; at most 512 (use a larger STEP)", source="--resolution")
+    return values
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Params and MACs of one network at any resolution, from one plan."""
+
+    params: int
+    blocks: int
+    costs: tuple[int, ...]  # per-position MACs of the layers behind k stride-2 layers, k = 0, 1, ...
+
+    def macs(self, height: int, width: int) -> int:
+        return sum(c * -(-height // 2**k) * -(-width // 2**k) for k, c in enumerate(self.costs) if c)
+
+
+def cost_model(plan: BackbonePlan) -> CostModel:
+    from effcli.engines import analytic
+
+    costs: dict[int, int] = {}
+    depth = 0
+    for block in plan.blocks:
+        for layer in block.layers:
+            if layer.op in ("conv", "dwconv"):
+                depth += layer.strides == 2
+                per_position = layer_macs(layer) // (layer.output_shape[0] * layer.output_shape[1])
+                # SE convs act on a 1x1 map: their cost does not grow with the resolution
+                level = -1 if layer.output_shape[:2] == (1, 1) and "se_" in layer.name else depth
+                costs[level] = costs.get(level, 0) + per_position
+    fixed = costs.pop(-1, 0)
+    table = [0] * (max(costs, default=0) + 1)
+    for k, c in costs.items():
+        table[k] += c
+    measured = analytic.measure(plan)
+    params = sum(b.count.params for b in measured.blocks)
+    model = CostModel(params=params, blocks=len(plan.blocks) - 2, costs=tuple(table))
+    return model if not fixed else _WithFixed(model.params, model.blocks, model.costs, fixed)
+
+
+@dataclass(frozen=True)
+class _WithFixed(CostModel):
+    fixed: int = 0
+
+    def macs(self, height: int, width: int) -> int:
+        return super().macs(height, width) + self.fixed
+
+
+@dataclass(frozen=True)
+class Candidate:
+    width: float
+    depth: float
+    resolution: int
+    blocks: int
+    params: int
+    macs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "width_coefficient": self.width, "depth_coefficient": self.depth, "resolution": self.resolution,
+            "blocks": self.blocks, "params": self.params, "macs": self.macs,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    base: BackboneSpec
+    max_params: int
+    max_macs: int | None
+    widths: tuple[float, ...]
+    depths: tuple[float, ...]
+    resolutions: tuple[int, ...]
+    evaluated: int
+    networks: int
+    within_budget: int
+    seconds: float
+    frontier: tuple[Candidate, ...]
+
+    @property
+    def rate(self) -> float:
+        return self.evaluated / self.seconds if self.seconds else float("inf")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base": self.base.name, "family": self.base.family, "max_params": self.max_params,
+            "max_macs": self.max_macs,
+            "search": {"widths": [self.widths[0], self.widths[-1], len(self.widths)],
+                       "depths": [self.depths[0], self.depths[-1], len(self.depths)],
+                       "resolutions": [self.resolutions[0], self.resolutions[-1], len(self.resolutions)]},
+            "evaluated": self.evaluated, "networks": self.networks, "within_budget": self.within_budget,
+            "frontier": [c.to_dict() for c in self.frontier],
+        }  # fmt: skip
+
+
+def _grid(low: float, high: float, step: float) -> tuple[float, ...]:
+    count = int(math.floor((high - low) / step + 1e-9))
+    return tuple(round(low + i * step, 4) for i in range(count + 1))
+
+
+def _structure_key(spec: BackboneSpec) -> tuple:
+    """What decides the network: rounded filters and repeats (cheap, before any plan is built)."""
+    rules = spec.rules
+
+    def rf(filters: int) -> int:
+        return round_filters(filters, rules=rules, width_coefficient=spec.width_coefficient,
+                             depth_divisor=spec.depth_divisor, min_depth=spec.min_depth)  # fmt: skip
+
+    count = len(spec.stages)
+    return (
+        tuple((rf(s.input_filters), rf(s.output_filters)) for s in spec.stages),
+        tuple(stage_repeats(s.repeats, rules=rules, stage_index=i, stage_count=count,
+                            depth_coefficient=spec.depth_coefficient) for i, s in enumerate(spec.stages)),
+        rf(TOP_BASE_FILTERS),
+    )  # fmt: skip
+
+
+def frontier(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates no other candidate beats on both params and MACs (the largest networks within budget)."""
+    best: list[Candidate] = []
+    top_params = -1
+    for c in sorted(candidates, key=lambda c: (-c.macs, -c.params, c.resolution, c.depth, c.width)):
+        if c.params > top_params:
+            best.append(c)
+            top_params = c.params
+    return best
+
+
+def search(
+    base: BackboneSpec, *, max_params: int, max_macs: int | None, resolutions: list[int],
+    widths: tuple[float, ...] = _grid(0.25, 4.0, 0.05), depths: tuple[float, ...] = _grid(0.25, 4.0, 0.1),
+    channels: int = 3,
+) -> PlanResult:  # fmt: skip
+    start = time.perf_counter()
+    models: dict[tuple, CostModel] = {}
+    candidates: list[Candidate] = []
+    evaluated = 0
+    for depth in depths:
+        for width in widths:
+            spec = base.with_changes(width_coefficient=width, depth_coefficient=depth)
+            key = _structure_key(spec)
+            model = models.get(key)
+            if model is None:
+                try:
+                    model = cost_model(make_plan(spec, (resolutions[0], resolutions[0], channels)))
+                except EffcliError:  # a width/depth the family cannot build (channel conflicts, too many blocks)
+                    model = CostModel(params=max_params + 1, blocks=0, costs=())
+                models[key] = model
+            evaluated += len(resolutions)
+            if model.params > max_params:
+                continue
+            for resolution in resolutions:
+                macs = model.macs(resolution, resolution)
+                if max_macs is not None and macs > max_macs:
+                    break  # MACs grow with the resolution
+                candidates.append(Candidate(width, depth, resolution, model.blocks, model.params, macs))
+    best = frontier(candidates)
+    return PlanResult(
+        base=base, max_params=max_params, max_macs=max_macs, widths=widths, depths=depths,
+        resolutions=tuple(resolutions), evaluated=evaluated, networks=len(models),
+        within_budget=len(candidates), seconds=time.perf_counter() - start, frontier=tuple(best),
+    )  # fmt: skip
