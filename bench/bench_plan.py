@@ -33,7 +33,7 @@ def main() -> None:
             result = search(load_preset(base), max_params=50_000_000, max_macs=None, resolutions=parse_resolutions(None))
             rates.append(result.rate)
             seconds.append(result.seconds)
-        print(f"{base:20s} {result.evaluated:,} candidates ({result.networks:,} networks): "
+        print(f"{base:20s} {result.evaluated:,} candidates computed, {result.pruned:,} pruned ({result.networks:,} networks): "
               f"median {statistics.median(seconds):.2f} s, {statistics.median(rates):,.0f} candidates/s")
 
 

@@ -71,7 +71,7 @@ def test_search_candidates_are_exact_and_within_budget():
     base = load_preset("efficientnetlite_b0")
     result = search(base, max_params=6_000_000, max_macs=800_000_000, resolutions=[192, 224, 256],
                     widths=(0.8, 1.0, 1.2, 1.4), depths=(1.0, 1.4, 1.8))  # fmt: skip
-    assert result.evaluated == 4 * 3 * 3 and result.frontier
+    assert result.evaluated + result.pruned == 4 * 3 * 3 and result.frontier
     for c in result.frontier:
         report = summarize(scaled_spec(base, width=c.width, depth=c.depth), (c.resolution, c.resolution, 3),
                            engine="analytic")  # fmt: skip
@@ -80,12 +80,22 @@ def test_search_candidates_are_exact_and_within_budget():
     assert [c.macs for c in result.frontier] == sorted((c.macs for c in result.frontier), reverse=True)
 
 
+@pytest.mark.parametrize("name", ["efficientnetv2_b0", "efficientnetv1_b2", "efficientnetlite_b0"])
+def test_pruning_changes_nothing(name):
+    kwargs = dict(max_params=9_000_000, max_macs=2_000_000_000, resolutions=[160, 224, 288],
+                  widths=tuple(x / 10 for x in range(3, 31, 2)), depths=(0.5, 1.0, 1.5, 2.5))  # fmt: skip
+    pruned = search(load_preset(name), **kwargs)
+    full = search(load_preset(name), prune=False, **kwargs)
+    assert pruned.frontier == full.frontier and pruned.within_budget == full.within_budget
+    assert pruned.pruned > 0 and pruned.evaluated + pruned.pruned == full.evaluated
+
+
 def test_plan_command(run):
     code, out, _ = run("plan", "--max-params", "8M", "--max-macs", "1G", "--resolution", "192:288:32", "-f", "json",
                        "--top", "5")  # fmt: skip
     data = json.loads(out)
     assert code == 0 and data["max_params"] == 8_000_000 and data["max_macs"] == 1_000_000_000
-    assert 1 <= len(data["frontier"]) <= 5 and data["evaluated"] == 76 * 38 * 4
+    assert 1 <= len(data["frontier"]) <= 5 and data["evaluated"] + data["pruned"] == 76 * 38 * 4
     for c in data["frontier"]:
         assert c["params"] <= 8_000_000 and c["macs"] <= 1_000_000_000
     code, out, _ = run("plan", "--max-params", "8M", "--max-macs", "1G", "--resolution", "192:288:32")

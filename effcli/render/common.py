@@ -289,7 +289,8 @@ def plan_lines(result) -> list[tuple[str, str]]:
                      f"{result.resolutions[0]}..{result.resolutions[-1]} ({len(result.resolutions)})"),
         ("Evaluated", f"{int_text(result.evaluated)} candidates ({int_text(result.networks)} distinct networks) in "
                       f"{result.seconds:.2f} s: {int_text(int(result.rate))} candidates/s; "
-                      f"{int_text(result.within_budget)} within budget"),
+                      f"{int_text(result.within_budget)} within budget; {int_text(result.pruned)} wider ones skipped "
+                      "(params only grow with the width)"),
     ]  # fmt: skip
 
 
