@@ -105,30 +105,30 @@ def _act(name: str, shape: Shape, activation: str) -> LayerPlan:
     return LayerPlan(name=name, op="activation", output_shape=shape, activation=activation)
 
 
+def _spatial(shape_in: Shape, kernel: int, strides: int, padding: str) -> tuple[int, int]:
+    """Output height and width of a convolution ("same": ceil(H / stride); "valid": no padding)."""
+    h, w, _ = shape_in
+    if padding == "same":
+        return _down(h, strides), _down(w, strides)
+    return (h - kernel) // strides + 1, (w - kernel) // strides + 1
+
+
 def _conv(
     name: str, shape_in: Shape, filters: int, kernel: int, strides: int = 1, *,
     use_bias: bool = False, padding: str = "same", activation: str = "",
 ) -> LayerPlan:  # fmt: skip
-    h, w, c = shape_in
-    if padding == "same":
-        out = (_down(h, strides), _down(w, strides), filters)
-    else:
-        out = ((h - kernel) // strides + 1, (w - kernel) // strides + 1, filters)
     return LayerPlan(
-        name=name, op="conv", output_shape=out, input_channels=c, filters=filters,
-        kernel_size=kernel, strides=strides, use_bias=use_bias, padding=padding, activation=activation,
+        name=name, op="conv", output_shape=(*_spatial(shape_in, kernel, strides, padding), filters),
+        input_channels=shape_in[2], filters=filters, kernel_size=kernel, strides=strides, use_bias=use_bias,
+        padding=padding, activation=activation,
     )  # fmt: skip
 
 
 def _dwconv(name: str, shape_in: Shape, kernel: int, strides: int, padding: str = "same") -> LayerPlan:
-    h, w, c = shape_in
-    if padding == "same":
-        out = (_down(h, strides), _down(w, strides), c)
-    else:
-        out = ((h - kernel) // strides + 1, (w - kernel) // strides + 1, c)
+    channels = shape_in[2]
     return LayerPlan(
-        name=name, op="dwconv", output_shape=out, input_channels=c, filters=c,
-        kernel_size=kernel, strides=strides, padding=padding,
+        name=name, op="dwconv", output_shape=(*_spatial(shape_in, kernel, strides, padding), channels),
+        input_channels=channels, filters=channels, kernel_size=kernel, strides=strides, padding=padding,
     )  # fmt: skip
 
 
