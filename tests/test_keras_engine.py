@@ -249,3 +249,20 @@ def test_output_is_byte_identical_across_engines_and_runs(run, fmt):
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
     compared = [run("compare", "b0", "lite1", "-f", fmt, "--engine", engine)[1] for engine in ("keras", "analytic")]
     assert compared[0] and compared[0] == compared[1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("explain", "efficientnetv2_b2", "block4b"),
+        ("explain", "efficientnetv1_b1", "block2a"),
+        ("explain", str(ROOT / "configs" / "examples" / "tiny_v2.yaml"), "block3b"),
+        ("summary", "efficientnetlite_b2", "--layers"),
+        ("summary", str(ROOT / "configs" / "examples" / "tiny_v2.yaml"), "--layers", "--pyramid", "timm"),
+    ],
+)
+def test_explorer_output_is_identical_across_engines(run, args):
+    outputs = [run(*args, "-f", "json", "--engine", engine) for engine in ("keras", "analytic")]
+    assert outputs[0][0] == outputs[1][0] == 0
+    assert outputs[0][1] == outputs[1][1]
+    assert '"layers"' in outputs[0][1]
