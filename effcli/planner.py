@@ -113,9 +113,11 @@ class CostModel:
     params: int
     blocks: int
     costs: tuple[int, ...]  # per-position MACs of the layers behind k stride-2 layers, k = 0, 1, ...
+    fixed: int = 0  # MACs that do not depend on the resolution (the SE convolutions on a 1x1 map)
 
     def macs(self, height: int, width: int) -> int:
-        return sum(c * -(-height // 2**k) * -(-width // 2**k) for k, c in enumerate(self.costs) if c)
+        spatial = sum(c * -(-height // 2**k) * -(-width // 2**k) for k, c in enumerate(self.costs) if c)
+        return spatial + self.fixed
 
 
 def cost_model(plan: BackbonePlan) -> CostModel:
@@ -136,16 +138,7 @@ def cost_model(plan: BackbonePlan) -> CostModel:
     for k, c in costs.items():
         table[k] += c
     params = sum(analytic.count_layer(layer).params for block in plan.blocks for layer in block.layers)
-    model = CostModel(params=params, blocks=len(plan.blocks) - 2, costs=tuple(table))
-    return model if not fixed else _WithFixed(model.params, model.blocks, model.costs, fixed)
-
-
-@dataclass(frozen=True)
-class _WithFixed(CostModel):
-    fixed: int = 0
-
-    def macs(self, height: int, width: int) -> int:
-        return super().macs(height, width) + self.fixed
+    return CostModel(params=params, blocks=len(plan.blocks) - 2, costs=tuple(table), fixed=fixed)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from effcli.errors import EffcliError
-from effcli.scaling import FAMILIES, LITE, V1, V2, FamilyRules
+from effcli.scaling import FAMILIES, V2, FamilyRules
 
 ACTIVATIONS = (
     "swish", "silu", "relu", "relu6", "gelu", "elu", "selu", "sigmoid", "tanh",

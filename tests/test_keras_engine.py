@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from effcli.engines import analytic, summarize
+from effcli.engines import analytic
 from effcli.errors import EffcliError
 from effcli.plan import make_plan
 from effcli.presets import load_preset, preset_names

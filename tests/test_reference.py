@@ -45,7 +45,7 @@ def test_blocks_totals_and_pyramid_match_keras_cv(name, size):
     expected = _REFERENCE["presets"][name][size]
     report = _report(name, size)
     assert [b.name for b in report.blocks] == [b["name"] for b in expected["blocks"]]
-    for block, ref in zip(report.blocks, expected["blocks"]):
+    for block, ref in zip(report.blocks, expected["blocks"], strict=True):
         assert (block.name, block.trainable, block.non_trainable) == (ref["name"], ref["trainable"], ref["non_trainable"])
         assert list(block.output_shape) == ref["output_shape"], block.name
     totals = report.totals
@@ -63,7 +63,7 @@ def test_layers_inside_blocks_match_keras_cv(name, size):
     """Every parameter-holding layer of every block: same name, same counts."""
     expected = _REFERENCE["presets"][name][size]
     report = _report(name, size)
-    for block, ref in zip(report.blocks, expected["blocks"]):
+    for block, ref in zip(report.blocks, expected["blocks"], strict=True):
         ours = [(l.name, l.trainable, l.non_trainable) for l in block.layers if l.params]
         theirs = [(l["name"], l["trainable"], l["non_trainable"]) for l in ref["layers"] if l["trainable"] + l["non_trainable"]]
         if report.family == "efficientnetv2":  # keras-cv lists a V2 block's sublayers in creation order
