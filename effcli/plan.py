@@ -238,10 +238,6 @@ def block_layers_for(
     ))  # fmt: skip
 
 
-def _stage_field(spec: BackboneSpec, index: int, key: str) -> str:
-    return spec.field_path(index, key)
-
-
 PYRAMID_CONVENTIONS = ("keras", "timm")
 
 
@@ -341,14 +337,14 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
                         f"{name} adds its {stage_out}-channel output to its {actual_in}-channel input "
                         f"(stride 1 and declared input == output filters), which cannot work; make "
                         f"input_filters of this stage equal the previous stage's output_filters",
-                        source=spec.source, field=_stage_field(spec, stage_index, "input_filters"),
+                        source=spec.source, field=spec.field_path(stage_index, "input_filters"),
                     )
                 if se_filters and stage.expand_ratio == 1:
                     raise EffcliError(
                         f"{name}'s squeeze-excite produces {expanded} channels for a {actual_in}-channel "
                         f"tensor (expand_ratio 1 keeps the real {actual_in} channels); make "
                         f"input_filters match the previous stage's output_filters or use se_ratio 0",
-                        source=spec.source, field=_stage_field(spec, stage_index, "input_filters"),
+                        source=spec.source, field=spec.field_path(stage_index, "input_filters"),
                     )
             drop_rate = spec.drop_rate * block_index / total_blocks
             prefix = name + "_"

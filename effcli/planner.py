@@ -97,7 +97,9 @@ def parse_resolutions(text: str | None, default: tuple[int, int, int] = (128, 64
         if len(parts) > 3 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
             raise EffcliError(f"expected N, MIN:MAX or MIN:MAX:STEP, got '{text}'", source="--resolution")
         numbers = [int(p) for p in parts]
-        low, high, step = (numbers + [numbers[0], 32])[:3] if len(numbers) == 1 else (*numbers[:2], numbers[2] if len(numbers) == 3 else 32)
+        low = numbers[0]
+        high = numbers[1] if len(numbers) > 1 else low
+        step = numbers[2] if len(numbers) > 2 else default[2]
     if not (1 <= low <= high <= MAX_RESOLUTION) or step < 1:
         raise EffcliError(f"sizes must satisfy 1 <= MIN <= MAX <= {MAX_RESOLUTION} and STEP >= 1", source="--resolution")
     values = list(range(low, high + 1, step))

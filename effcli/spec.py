@@ -367,11 +367,11 @@ def _parse_readable(data: dict, check: _Checker) -> BackboneSpec:
         if len(rules.block_types) > 1:
             required = ("block",) + required
         check.keys(raw, where, allowed=STAGE_KEYS, required=required)
-        stages.append(_parse_stage(raw, where, check, rules, lambda key, w=where: f"{w}.{key}"))
+        stages.append(_parse_stage(raw, check, rules, lambda key, w=where: f"{w}.{key}"))
     return BackboneSpec(stages=tuple(stages), source=check.source, **values)
 
 
-def _parse_stage(raw: dict, where: str, check: _Checker, rules: FamilyRules, path) -> StageSpec:
+def _parse_stage(raw: dict, check: _Checker, rules: FamilyRules, path) -> StageSpec:
     block = raw.get("block", rules.block_types[0])
     valid_blocks = {k: v for k, v in BLOCK_ALIASES.items() if v in rules.block_types}
     block = check.choice(block, path("block"), valid_blocks)
@@ -460,7 +460,7 @@ def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
             list_key = next(k for k, v in STACKWISE_KEYS.items() if v == stage_key)
             return f"{list_key}[{i}]"
 
-        stages.append(_parse_stage(raw, f"stage {index}", check, rules, path))
+        stages.append(_parse_stage(raw, check, rules, path))
     return BackboneSpec(stages=tuple(stages), source=check.source, form="keras-cv", **values)
 
 

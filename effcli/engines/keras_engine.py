@@ -454,12 +454,12 @@ def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: st
         if not any(name.startswith("block") for name in groups):
             raise EffcliError("no EfficientNet blocks (layers named block1a_...) in this model", source=str(path))
         input_shape = _shape(model.inputs[0])
+        stages = {name: int(m.group(1)) for name in groups if (m := _BLOCK_NAME.match(name + "_"))}
+        after_last_stage = max(stages.values()) + 1  # the top (and a head) come after the last stage
         blocks = []
         channels = input_shape[2]
         for name, members in groups.items():
-            match = _BLOCK_NAME.match(name + "_")
-            stage = int(match.group(1)) if match else (0 if name == "stem" else 1 + max(
-                int(_BLOCK_NAME.match(n + "_").group(1)) for n in groups if _BLOCK_NAME.match(n + "_")))
+            stage = stages.get(name, 0 if name == "stem" else after_last_stage)
             blocks.append(_saved_block(name, members, channels, stage))
             channels = blocks[-1].output_filters
         taps = []
