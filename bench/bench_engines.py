@@ -76,8 +76,10 @@ def main() -> None:
     from importlib.metadata import version
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}")
-    print(f"python {platform.python_version()}, tensorflow {version('tensorflow')}, keras {version('keras')}, "
-          f"typer {version('typer')}, {args.runs} paired runs\n")
+    print(
+        f"python {platform.python_version()}, tensorflow {version('tensorflow')}, keras {version('keras')}, "
+        f"typer {version('typer')}, {args.runs} paired runs\n"
+    )
     results = [
         compare(
             "keras engine, V2-L",
@@ -98,8 +100,10 @@ def main() -> None:
         print(f"  effcli:             {r['ours_s']:6.2f} s median, peak {r['ours_mb']:7.0f} MB   ({r['ours']})")
         if "theirs" in r:
             print(f"  keras.applications: {r['theirs_s']:6.2f} s median, peak {r['theirs_mb']:7.0f} MB")
-            print(f"  time ratio effcli / keras.applications: {r['ours_s'] / r['theirs_s']:.3f} "
-                  f"(speed-up {r['theirs_s'] / r['ours_s']:.1f}x); memory ratio {r['ours_mb'] / r['theirs_mb']:.2f}")
+            print(
+                f"  time ratio effcli / keras.applications: {r['ours_s'] / r['theirs_s']:.3f} "
+                f"(speed-up {r['theirs_s'] / r['ours_s']:.1f}x); memory ratio {r['ours_mb'] / r['theirs_mb']:.2f}"
+            )
         print()
     large, small, helptext = results
     checks = [

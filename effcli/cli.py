@@ -12,7 +12,7 @@ import shutil
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -29,14 +29,17 @@ EPILOG = (
 class EffcliGroup(TyperGroup):
     """Runs the Typer app and turns every failure into one line on stderr."""
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, **extra: Any):  # noqa: D102
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, **extra: Any):
         extra.pop("standalone_mode", None)
         code = run_guarded(
             lambda: super(EffcliGroup, self).main(
-                args=args, prog_name=prog_name or "effcli", complete_var=complete_var,
-                standalone_mode=False, **extra,
+                args=args,
+                prog_name=prog_name or "effcli",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
             )
-        )  # fmt: skip
+        )
         sys.exit(code)
 
 
@@ -128,7 +131,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = None,
 ) -> None:
@@ -137,7 +140,7 @@ def root(
 
 def parse_resolution(value: str | None, spec=None) -> tuple[int, int] | None:
     """``N``, ``HxW`` or ``native`` -> (height, width); None when not given."""
-    from effcli.spec import MAX_RESOLUTION
+    from effcli.core.limits import MAX_RESOLUTION
 
     if value is None:
         return None
@@ -188,7 +191,7 @@ def _emit(text: str) -> None:
 
 def complete_model(incomplete: str) -> list[str]:
     """Shell completion: presets, aliases, and YAML / .keras files in the current folder."""
-    from effcli.presets import ALIASES, preset_names
+    from effcli.config.presets import ALIASES, preset_names
 
     words = preset_names() + list(ALIASES)
     folder, _, stem = incomplete.rpartition("/")
@@ -197,7 +200,8 @@ def complete_model(incomplete: str) -> list[str]:
         files = [
             (f"{folder}/" if folder else "") + entry.name + ("/" if entry.is_dir() else "")
             for entry in base.iterdir()
-            if entry.name.startswith(stem) and not entry.name.startswith(".")
+            if entry.name.startswith(stem)
+            and not entry.name.startswith(".")
             and (entry.is_dir() or entry.suffix.lower() in (".yaml", ".yml", ".keras"))
         ]
     except OSError:
@@ -219,8 +223,8 @@ def report_for(target: str, resolution: str | None, *, engine: str, force: bool,
                 raise EffcliError("a saved model has no native resolution; give a size", source="--resolution")
             size = parse_resolution(resolution, None)
         return inspect_saved_model(path, size, pyramid=pyramid)
+    from effcli.config.presets import resolve
     from effcli.engines import summarize
-    from effcli.presets import resolve
 
     spec = resolve(target)
     return summarize(spec, input_shape_for(spec, resolution), engine=engine, force=force, pyramid=pyramid)
@@ -237,15 +241,19 @@ ModelArg = Annotated[
     ),
 ]
 ResolutionOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
-        "--resolution", "-r", metavar="N|HxW|native",
+        "--resolution",
+        "-r",
+        metavar="N|HxW|native",
         help="Input size: 224, 193x257, or 'native' for the preset's own resolution. "
         "Default: the config's input_shape if it has one, else 224x224.",
         show_default=False,
     ),
-]  # fmt: skip
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
+
+
 class Pyramid(str, Enum):
     keras = "keras"
     timm = "timm"
@@ -253,23 +261,32 @@ class Pyramid(str, Enum):
 
 PyramidOpt = Annotated[
     Pyramid,
-    typer.Option("--pyramid", case_sensitive=False,
-                 help="Pyramid taps: 'keras' (keras-cv: the tensor entering each stride-2 block, then the head) or "
-                 "'timm' (the same stage ends, but the last stage's output instead of the 1280-channel head)."),
+    typer.Option(
+        "--pyramid",
+        case_sensitive=False,
+        help="Pyramid taps: 'keras' (keras-cv: the tensor entering each stride-2 block, then the head) or "
+        "'timm' (the same stage ends, but the last stage's output instead of the 1280-channel head).",
+    ),
 ]
 ForceBuildOpt = Annotated[
     bool,
-    typer.Option("--force", help="Build with Keras even when the guard estimates it too large "
-                 "(over 2 billion parameters or more memory than is free), and overwrite --svg/--html files."),
+    typer.Option(
+        "--force",
+        help="Build with Keras even when the guard estimates it too large "
+        "(over 2 billion parameters or more memory than is free), and overwrite --svg/--html files.",
+    ),
 ]
 EngineOpt = Annotated[
     Engine,
     typer.Option(
-        "--engine", "-e", envvar="EFFCLI_ENGINE", case_sensitive=False,
+        "--engine",
+        "-e",
+        envvar="EFFCLI_ENGINE",
+        case_sensitive=False,
         help="How the numbers are obtained: 'keras' builds the real Keras model (weights not "
         "materialised) and reads them off it; 'analytic' counts in pure Python, without TensorFlow.",
     ),
-]  # fmt: skip
+]
 
 
 @app.command(epilog=EPILOG)
@@ -301,12 +318,15 @@ def summary(
     _show(format, lambda r: r.render(report), svg=svg, html=html, layers=layers, title=f"effcli summary {model}")
 
 
-@app.command(epilog="Examples:  effcli explain efficientnetv2_b2 block4b   |   effcli explain v1-b0 block2a -f json"
-             "   |   effcli explain lite3 stem")
+@app.command(
+    epilog="Examples:  effcli explain efficientnetv2_b2 block4b   |   effcli explain v1-b0 block2a -f json"
+    "   |   effcli explain lite3 stem"
+)
 def explain(
     model: ModelArg,
-    block: Annotated[str, typer.Argument(metavar="BLOCK", help="A block name (block4b), 'stem' or 'top'.",
-                                         show_default=False)],
+    block: Annotated[
+        str, typer.Argument(metavar="BLOCK", help="A block name (block4b), 'stem' or 'top'.", show_default=False)
+    ],
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
@@ -321,28 +341,31 @@ def explain(
     SE 26 -> 104: narrow -> wide -> narrow), the drop rate, whether it is residual
     and why (Fused-MBConv or MBConv, stride, input == output filters).
     """
-    from effcli.explain import explain as explain_block
+    from effcli.tools.explain import explain as explain_block
 
     _check_pictures(format, svg, html, force)
     report = report_for(model, resolution, engine=engine.value, force=force)
     explanation = explain_block(report, block)
-    _show(format, lambda r: r.render_explanation(explanation), svg=svg, html=html,
-          title=f"effcli explain {model} {block}")  # fmt: skip
+    _show(
+        format, lambda r: r.render_explanation(explanation), svg=svg, html=html, title=f"effcli explain {model} {block}"
+    )
 
 
 SvgOpt = Annotated[
-    Optional[Path],
-    typer.Option("--svg", metavar="FILE.svg", help="Also save exactly what the table view printed as SVG.",
-                 show_default=False),
+    Path | None,
+    typer.Option(
+        "--svg", metavar="FILE.svg", help="Also save exactly what the table view printed as SVG.", show_default=False
+    ),
 ]
 HtmlOpt = Annotated[
-    Optional[Path],
-    typer.Option("--html", metavar="FILE.html", help="Also save exactly what the table view printed as HTML.",
-                 show_default=False),
+    Path | None,
+    typer.Option(
+        "--html", metavar="FILE.html", help="Also save exactly what the table view printed as HTML.", show_default=False
+    ),
 ]
 
 
-def _check_pictures(format: "Format", svg: Path | None, html: Path | None, force: bool) -> None:
+def _check_pictures(format: Format, svg: Path | None, html: Path | None, force: bool) -> None:
     """Validate --svg / --html before any work: table view only, no silent overwrite."""
     from effcli.files import check_target
 
@@ -354,8 +377,15 @@ def _check_pictures(format: "Format", svg: Path | None, html: Path | None, force
         check_target(path, force=force, option=option, suffixes=suffixes)
 
 
-def _show(format: "Format", render, *, svg: Path | None = None, html: Path | None = None, layers: bool = False,
-          title: str = "effcli") -> None:  # fmt: skip
+def _show(
+    format: Format,
+    render,
+    *,
+    svg: Path | None = None,
+    html: Path | None = None,
+    layers: bool = False,
+    title: str = "effcli",
+) -> None:
     """Render with the format's renderer, print, and save the recorded table view if asked."""
     from effcli.files import write_text_atomic
     from effcli.render import get_renderer
@@ -371,19 +401,25 @@ def _show(format: "Format", render, *, svg: Path | None = None, html: Path | Non
         print(f"Saved the table as {html}", file=sys.stderr)
 
 
-def _output_options(format: "Format"):
+def _output_options(format: Format):
     color = format is Format.table and _wants_color()
     width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 200
     return color, width
 
 
-@app.command(epilog="Examples:  effcli compare b0 b3   |   effcli compare efficientnetv1_b0 efficientnetlite_b0 "
-             "efficientnetv2_b0   |   effcli compare s m l -r native -f markdown")
+@app.command(
+    epilog="Examples:  effcli compare b0 b3   |   effcli compare efficientnetv1_b0 efficientnetlite_b0 "
+    "efficientnetv2_b0   |   effcli compare s m l -r native -f markdown"
+)
 def compare(
     models: Annotated[
         list[str],
-        typer.Argument(metavar="A B [C ...]", help="Two or more presets, aliases, YAML configs or .keras files.",
-                       show_default=False, autocompletion=complete_model),
+        typer.Argument(
+            metavar="A B [C ...]",
+            help="Two or more presets, aliases, YAML configs or .keras files.",
+            show_default=False,
+            autocompletion=complete_model,
+        ),
     ],
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
@@ -405,7 +441,7 @@ def compare(
     MACs count convolutions, depthwise convolutions and the SE 1x1 convolutions;
     BatchNorm, activations, adds and pooling are excluded.
     """
-    from effcli.compare import compare as compare_reports
+    from effcli.tools.compare import compare as compare_reports
 
     _check_pictures(format, svg, html, force)
     if len(models) < 2:
@@ -417,36 +453,70 @@ def compare(
             print(f"Warning: {report.name}: {message}", file=sys.stderr)
         reports.append(report)
     comparison = compare_reports(reports)
-    _show(format, lambda r: r.render_comparison(comparison), svg=svg, html=html,
-          title=f"effcli compare {' '.join(models)}")  # fmt: skip
+    _show(
+        format,
+        lambda r: r.render_comparison(comparison),
+        svg=svg,
+        html=html,
+        title=f"effcli compare {' '.join(models)}",
+    )
 
 
-@app.command(epilog="Examples:  effcli scale --width 1.2 --depth 1.4   |   effcli scale --base efficientnetv1_b0 "
-             "--width 2.0 --depth 3.1   |   effcli scale --phi 2 --base v1-b0   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml")
+@app.command(
+    epilog="Examples:  effcli scale --width 1.2 --depth 1.4   |   effcli scale --base efficientnetv1_b0 "
+    "--width 2.0 --depth 3.1   |   effcli scale --phi 2 --base v1-b0   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml"
+)
 def scale(
-    width: Annotated[Optional[float], typer.Option("--width", "-w", help="Width coefficient (multiplies filters).",
-                                                   show_default=False)] = None,
-    depth: Annotated[Optional[float], typer.Option("--depth", "-d", help="Depth coefficient (multiplies repeats).",
-                                                   show_default=False)] = None,
-    phi: Annotated[Optional[float], typer.Option("--phi", help="Compound scaling instead of --width/--depth: depth "
-                                                 "alpha^phi, width beta^phi, resolution gamma^phi x the base's.",
-                                                 show_default=False)] = None,
+    width: Annotated[
+        float | None,
+        typer.Option("--width", "-w", help="Width coefficient (multiplies filters).", show_default=False),
+    ] = None,
+    depth: Annotated[
+        float | None,
+        typer.Option("--depth", "-d", help="Depth coefficient (multiplies repeats).", show_default=False),
+    ] = None,
+    phi: Annotated[
+        float | None,
+        typer.Option(
+            "--phi",
+            help="Compound scaling instead of --width/--depth: depth "
+            "alpha^phi, width beta^phi, resolution gamma^phi x the base's.",
+            show_default=False,
+        ),
+    ] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="Compound rule: depth base (with --phi).")] = 1.2,
     beta: Annotated[float, typer.Option("--beta", help="Compound rule: width base (with --phi).")] = 1.1,
     gamma: Annotated[float, typer.Option("--gamma", help="Compound rule: resolution base (with --phi).")] = 1.15,
-    base: Annotated[str, typer.Option("--base", "-b", metavar="NAME|PATH", autocompletion=complete_model,
-                                      help="The network to scale; its own coefficients are replaced.")] = "efficientnetv2_b0",
-    divisor: Annotated[Optional[int], typer.Option("--divisor", help="Depth divisor (default: the base's, 8).",
-                                                   show_default=False)] = None,
-    min_depth: Annotated[Optional[int], typer.Option("--min-depth", help="Minimum filters (EfficientNetV2 only; "
-                                                     "default: the base's).", show_default=False)] = None,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            "-b",
+            metavar="NAME|PATH",
+            autocompletion=complete_model,
+            help="The network to scale; its own coefficients are replaced.",
+        ),
+    ] = "efficientnetv2_b0",
+    divisor: Annotated[
+        int | None, typer.Option("--divisor", help="Depth divisor (default: the base's, 8).", show_default=False)
+    ] = None,
+    min_depth: Annotated[
+        int | None,
+        typer.Option(
+            "--min-depth", help="Minimum filters (EfficientNetV2 only; default: the base's).", show_default=False
+        ),
+    ] = None,
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
-    save: Annotated[Optional[Path], typer.Option("--save", metavar="FILE.yaml",
-                                                 help="Write the scaled network as a YAML stage config.",
-                                                 show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save, --svg and --html files if they "
-                                        "exist.")] = False,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save", metavar="FILE.yaml", help="Write the scaled network as a YAML stage config.", show_default=False
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --save, --svg and --html files if they exist.")
+    ] = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
 ) -> None:
@@ -462,10 +532,10 @@ def scale(
     native one, or --resolution, times gamma^phi, rounded). Counts with the
     analytic engine (no TensorFlow).
     """
+    from effcli.config.loader import dump_spec_yaml
+    from effcli.config.presets import resolve
     from effcli.files import check_target, write_text_atomic
-    from effcli.presets import resolve
-    from effcli.scale import explore, scaled_spec
-    from effcli.spec import dump_spec_yaml
+    from effcli.tools.scale import explore, scaled_spec
 
     _check_pictures(format, svg, html, force)
     base_spec = resolve(base)
@@ -474,7 +544,7 @@ def scale(
     if phi is not None:
         if width is not None or depth is not None:
             raise EffcliError("give --phi or --width/--depth, not both", source="--phi")
-        from effcli.planner import compound
+        from effcli.tools.budget import compound
 
         if resolution is None and base_spec.native_resolution is not None:
             base_shape = (base_spec.native_resolution, base_spec.native_resolution, base_shape[2])
@@ -498,18 +568,38 @@ def scale(
         print(f"Saved {scaled.name} to {save}", file=sys.stderr)
 
 
-@app.command(epilog="Examples:  effcli plan --max-params 20M   |   effcli plan --max-params 10M --max-macs 2G "
-             "--base v1-b0   |   effcli plan --max-params 8M --resolution 224")
+@app.command(
+    epilog="Examples:  effcli plan --max-params 20M   |   effcli plan --max-params 10M --max-macs 2G "
+    "--base v1-b0   |   effcli plan --max-params 8M --resolution 224"
+)
 def plan(
-    max_params: Annotated[str, typer.Option("--max-params", metavar="P", help="Parameter budget: 20M, 1.5G, 5000000.",
-                                            show_default=False)],
-    max_macs: Annotated[Optional[str], typer.Option("--max-macs", metavar="M", help="MACs budget (optional): 2G, 500M.",
-                                                    show_default=False)] = None,
-    base: Annotated[str, typer.Option("--base", "-b", metavar="NAME|PATH", autocompletion=complete_model,
-                                      help="The network whose width, depth and resolution are searched.")] = "efficientnetv2_b0",
-    resolution: Annotated[Optional[str], typer.Option("--resolution", "-r", metavar="N|MIN:MAX[:STEP]",
-                                                      help="Resolutions to try (default 128:640:32).",
-                                                      show_default=False)] = None,
+    max_params: Annotated[
+        str, typer.Option("--max-params", metavar="P", help="Parameter budget: 20M, 1.5G, 5000000.", show_default=False)
+    ],
+    max_macs: Annotated[
+        str | None,
+        typer.Option("--max-macs", metavar="M", help="MACs budget (optional): 2G, 500M.", show_default=False),
+    ] = None,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            "-b",
+            metavar="NAME|PATH",
+            autocompletion=complete_model,
+            help="The network whose width, depth and resolution are searched.",
+        ),
+    ] = "efficientnetv2_b0",
+    resolution: Annotated[
+        str | None,
+        typer.Option(
+            "--resolution",
+            "-r",
+            metavar="N|MIN:MAX[:STEP]",
+            help="Resolutions to try (default 128:640:32).",
+            show_default=False,
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Show at most this many candidates.")] = 15,
     format: FormatOpt = Format.table,
     svg: SvgOpt = None,
@@ -527,24 +617,27 @@ def plan(
     """
     from dataclasses import replace
 
-    from effcli.planner import parse_count, parse_resolutions, search
-    from effcli.presets import resolve
+    from effcli.config.presets import resolve
+    from effcli.tools.budget import parse_count, parse_resolutions, search
 
     _check_pictures(format, svg, html, force)
     base_spec = resolve(base)
     result = search(
-        base_spec, max_params=parse_count(max_params, "--max-params"),
+        base_spec,
+        max_params=parse_count(max_params, "--max-params"),
         max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),
-        resolutions=parse_resolutions(resolution), channels=base_spec.input_shape[2],
-    )  # fmt: skip
+        resolutions=parse_resolutions(resolution),
+        channels=base_spec.input_shape[2],
+    )
     result = replace(result, frontier=result.frontier[:top])
     _show(format, lambda r: r.render_plan(result), svg=svg, html=html, title="effcli plan")
 
 
 @app.command(epilog="Examples:  effcli presets   |   effcli presets --family lite   |   effcli presets -f json")
 def presets(
-    family: Annotated[Optional[str], typer.Option("--family", metavar="v2|v1|lite",
-                                                  help="Only this family.", show_default=False)] = None,
+    family: Annotated[
+        str | None, typer.Option("--family", metavar="v2|v1|lite", help="Only this family.", show_default=False)
+    ] = None,
     format: FormatOpt = Format.table,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -555,19 +648,23 @@ def presets(
     Counted with the analytic engine (the tests prove it equal to the Keras engine).
     Aliases work wherever a model name does.
     """
-    from effcli.catalog import catalogue
+    from effcli.tools.catalog import catalogue
 
     _check_pictures(format, svg, html, force)
     entries = catalogue(family)
     _show(format, lambda r: r.render_presets(entries), svg=svg, html=html, title="effcli presets")
 
 
-@app.command(epilog="Examples:  effcli export efficientnetv2_s > my_net.yaml   |   effcli export lite2 -o lite2.yaml"
-             "   |   effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml")
+@app.command(
+    epilog="Examples:  effcli export efficientnetv2_s > my_net.yaml   |   effcli export lite2 -o lite2.yaml"
+    "   |   effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml"
+)
 def export(
     model: ModelArg,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE.yaml",
-                                                   help="Write here instead of stdout.", show_default=False)] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE.yaml", help="Write here instead of stdout.", show_default=False),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.yaml if it exists.")] = False,
 ) -> None:
     """The readable stage-list YAML of a preset or config: a starting point for a custom design.
@@ -575,9 +672,9 @@ def export(
     `effcli summary` of the exported file gives exactly the numbers of the original.
     keras-cv get_config() files come out in the readable form.
     """
+    from effcli.config.loader import dump_spec_yaml
+    from effcli.config.presets import resolve
     from effcli.files import check_target, write_text_atomic
-    from effcli.presets import resolve
-    from effcli.spec import dump_spec_yaml
 
     spec = resolve(model)
     header = f"# {spec.description}\n" if spec.description else ""
@@ -590,24 +687,34 @@ def export(
     print(f"Wrote {spec.name} to {output}", file=sys.stderr)
 
 
-@app.command(epilog="Example:  effcli schema > effcli.schema.json   (then, first line of a config: "
-             "# yaml-language-server: $schema=./effcli.schema.json)")
+@app.command(
+    epilog="Example:  effcli schema > effcli.schema.json   (then, first line of a config: "
+    "# yaml-language-server: $schema=./effcli.schema.json)"
+)
 def schema() -> None:
     """Print a JSON Schema of the config format, for editors that validate and complete YAML."""
     import json
 
-    from effcli.schema import config_schema
+    from effcli.config.schema import config_schema
 
     _emit(json.dumps(config_schema(), indent=2) + "\n")
 
 
-@app.command(epilog="Examples:  effcli build b0 --output b0.keras   |   effcli build efficientnetv2_s -r native -o s.keras --include-rescaling")
+@app.command(
+    epilog="Examples:  effcli build b0 --output b0.keras   |   "
+    "effcli build efficientnetv2_s -r native -o s.keras --include-rescaling"
+)
 def build(
     model: ModelArg,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", metavar="FILE.keras", help="Where to save the model (a new .keras file).",
-                     show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.keras",
+            help="Where to save the model (a new .keras file).",
+            show_default=False,
+        ),
     ],
     resolution: ResolutionOpt = None,
     include_rescaling: Annotated[
@@ -615,8 +722,10 @@ def build(
     ] = False,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Overwrite FILE.keras if it exists, and build even when the guard estimates "
-                     "the model too large."),
+        typer.Option(
+            "--force",
+            help="Overwrite FILE.keras if it exists, and build even when the guard estimates the model too large.",
+        ),
     ] = False,
 ) -> None:
     """Build the backbone with Keras (initialised weights) and save it as a .keras file.
@@ -626,11 +735,11 @@ def build(
     `import effcli.engines.keras_engine`, which registers effcli's EfficientNetV2
     block layer.
     """
+    from effcli.config.presets import resolve
+    from effcli.core.plan import make_plan
     from effcli.engines import keras_engine
+    from effcli.engines.guard import check_keras_build
     from effcli.files import check_target
-    from effcli.guard import check_keras_build
-    from effcli.plan import make_plan
-    from effcli.presets import resolve
 
     spec = resolve(model)
     if include_rescaling:

@@ -10,7 +10,7 @@ temporary file into place.
 from __future__ import annotations
 
 import signal
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 class Stop(BaseException):
@@ -25,7 +25,7 @@ class Stop(BaseException):
 _pending: Stop | None = None
 
 
-def _on_signal(signum, frame):  # noqa: ARG001
+def _on_signal(signum, frame):
     global _pending
     _pending = Stop(130, "Interrupted.") if signum == signal.SIGINT else Stop(143, "Terminated.")
     raise _pending
@@ -43,10 +43,8 @@ def handled():
     _pending = None
     previous = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with suppress(ValueError):  # not the main thread (an embedding application): leave its handlers alone
             previous[signum] = signal.signal(signum, _on_signal)
-        except ValueError:  # not the main thread (an embedding application): leave its handlers alone
-            pass
     try:
         yield
     finally:

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
+from effcli.config.presets import load_preset
 from effcli.engines import summarize
-from effcli.presets import load_preset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,14 +30,36 @@ def test_json_contract(run):
     code, out, _ = run("summary", "b2", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    for key in ("name", "family", "input_shape", "width_coefficient", "depth_coefficient", "totals", "blocks", "pyramid"):
+    for key in (
+        "name",
+        "family",
+        "input_shape",
+        "width_coefficient",
+        "depth_coefficient",
+        "totals",
+        "blocks",
+        "pyramid",
+    ):
         assert key in data
     assert data["name"] == "efficientnetv2_b2" and data["family"] == "efficientnetv2"
     assert data["input_shape"] == [224, 224, 3]
     assert (data["width_coefficient"], data["depth_coefficient"]) == (1.1, 1.2)
     assert set(data["totals"]) >= {"params", "trainable", "non_trainable"}
-    block_keys = {"name", "stage", "type", "input_filters", "output_filters", "kernel_size", "strides",
-                  "expand_ratio", "se_ratio", "output_shape", "params", "trainable", "drop_rate"}  # fmt: skip
+    block_keys = {
+        "name",
+        "stage",
+        "type",
+        "input_filters",
+        "output_filters",
+        "kernel_size",
+        "strides",
+        "expand_ratio",
+        "se_ratio",
+        "output_shape",
+        "params",
+        "trainable",
+        "drop_rate",
+    }
     for block in data["blocks"]:
         assert block_keys <= set(block)
     assert [b["name"] for b in data["blocks"]][:3] == ["stem", "block1a", "block1b"]
@@ -116,7 +138,10 @@ def test_keras_cv_form_gives_the_same_numbers_as_the_preset(run):
         (("summary", "b0", "--resolution", "0"), "--resolution: sizes must be from 1"),
         (("summary", "b0", "--resolution", "100000"), "--resolution: sizes must be from 1"),
         (("summary", "b0", "--resolution", "big"), "--resolution: expected N, HxW or 'native'"),
-        (("summary", "b0", "--resolution", "²"), "--resolution: expected N, HxW or 'native'"),  # found by the fuzz suite
+        (
+            ("summary", "b0", "--resolution", "²"),
+            "--resolution: expected N, HxW or 'native'",
+        ),  # found by the fuzz suite
         (("summary", "b0", "--format", "xml"), "'xml' is not one of"),
         (("summary", "b0", "--engine", "pytorch"), "'pytorch' is not one of"),
         (("summary",), "Missing argument"),
@@ -131,8 +156,21 @@ def test_bad_command_line_is_one_error_line(run, args, words):
 
 
 def test_native_needs_a_native_resolution(run, write_yaml):
-    path = write_yaml({"stages": [{"block": "fused", "kernel_size": 3, "repeats": 1, "input_filters": 32,
-                                   "output_filters": 16, "expand_ratio": 1, "strides": 1}]})  # fmt: skip
+    path = write_yaml(
+        {
+            "stages": [
+                {
+                    "block": "fused",
+                    "kernel_size": 3,
+                    "repeats": 1,
+                    "input_filters": 32,
+                    "output_filters": 16,
+                    "expand_ratio": 1,
+                    "strides": 1,
+                }
+            ]
+        }
+    )
     code, _, err = run("summary", path.name, "-r", "native")
     assert code == 2 and "has no native_resolution" in err
 

@@ -10,16 +10,27 @@ import math
 import pytest
 import yaml
 
+from effcli.config.presets import load_preset
 from effcli.engines import summarize
-from effcli.presets import load_preset
 
 # Published MACs ("FLOPs" in the papers), at native resolution, with the 1000-way classifier.
 PUBLISHED_GMACS = {
-    "efficientnetv2_b0": 0.72, "efficientnetv2_b1": 1.2, "efficientnetv2_b2": 1.7, "efficientnetv2_b3": 3.0,
-    "efficientnetv2_s": 8.4, "efficientnetv2_m": 24.7, "efficientnetv2_l": 56.3,
-    "efficientnetv1_b0": 0.39, "efficientnetv1_b1": 0.70, "efficientnetv1_b2": 1.0, "efficientnetv1_b3": 1.8,
-    "efficientnetv1_b4": 4.2, "efficientnetv1_b5": 9.9, "efficientnetv1_b6": 19.0, "efficientnetv1_b7": 37.0,
-}  # fmt: skip
+    "efficientnetv2_b0": 0.72,
+    "efficientnetv2_b1": 1.2,
+    "efficientnetv2_b2": 1.7,
+    "efficientnetv2_b3": 3.0,
+    "efficientnetv2_s": 8.4,
+    "efficientnetv2_m": 24.7,
+    "efficientnetv2_l": 56.3,
+    "efficientnetv1_b0": 0.39,
+    "efficientnetv1_b1": 0.70,
+    "efficientnetv1_b2": 1.0,
+    "efficientnetv1_b3": 1.8,
+    "efficientnetv1_b4": 4.2,
+    "efficientnetv1_b5": 9.9,
+    "efficientnetv1_b6": 19.0,
+    "efficientnetv1_b7": 37.0,
+}
 # README "MACs against the papers": the papers' B4 and B5 figures are below what the networks compute
 # at 380 / 456 (torchvision's port of the paper's B4 also gives 4.39 G).
 EXPLAINED_MISSES = {"efficientnetv1_b4": 0.05, "efficientnetv1_b5": 0.04}
@@ -42,7 +53,9 @@ def test_macs_match_the_papers(name):
 
 def test_macs_and_activations_add_up():
     report = report_of("efficientnetv2_s", (224, 224, 3))
-    assert report.totals.macs == sum(b.macs for b in report.blocks) == sum(l.macs for b in report.blocks for l in b.layers)
+    assert (
+        report.totals.macs == sum(b.macs for b in report.blocks) == sum(l.macs for b in report.blocks for l in b.layers)
+    )
     assert report.totals.activation_bytes == sum(math.prod(b.output_shape) * 4 for b in report.blocks)
     for block in report.blocks:
         for layer in block.layers:
@@ -123,7 +136,7 @@ def test_compare_plain_formats(run, fmt):
 
 
 def test_compare_native_resolution_per_model(run):
-    code, out, _ = run("compare", "b0", "b3", "-r", "native", "-f", "json")
+    _code, out, _ = run("compare", "b0", "b3", "-r", "native", "-f", "json")
     assert [m["input_shape"] for m in json.loads(out)["models"]] == [[224, 224, 3], [300, 300, 3]]
 
 
@@ -172,7 +185,7 @@ def test_scale_names_each_rule(run):
 
 
 def test_scale_shows_the_exact_product():
-    from effcli.render.common import exact_text
+    from effcli.render.text import exact_text
 
     assert exact_text(0.1 * 3) == "0.30000000000000004"
 

@@ -7,21 +7,32 @@ import copy
 import pytest
 import yaml
 
-from effcli.presets import preset_files
+from effcli.config.presets import preset_files
 
 B0 = yaml.safe_load(preset_files()["efficientnetv2_b0"].read_text())
 V1 = yaml.safe_load(preset_files()["efficientnetv1_b0"].read_text())
 LITE = yaml.safe_load(preset_files()["efficientnetlite_b0"].read_text())
 KERAS_CV = {
-    "name": "efficient_net_v2_backbone", "trainable": True, "include_rescaling": False,
-    "width_coefficient": 1.0, "depth_coefficient": 1.0, "skip_connection_dropout": 0.2,
-    "depth_divisor": 8, "min_depth": 8, "activation": "swish", "input_shape": [None, None, 3],
-    "input_tensor": None, "stackwise_kernel_sizes": [3, 3, 3, 3, 3, 3],
-    "stackwise_num_repeats": [1, 2, 2, 3, 5, 8], "stackwise_input_filters": [32, 16, 32, 48, 96, 112],
-    "stackwise_output_filters": [16, 32, 48, 96, 112, 192], "stackwise_expansion_ratios": [1, 4, 4, 4, 6, 6],
-    "stackwise_squeeze_and_excite_ratios": [0, 0, 0, 0.25, 0.25, 0.25], "stackwise_strides": [1, 2, 2, 2, 1, 2],
+    "name": "efficient_net_v2_backbone",
+    "trainable": True,
+    "include_rescaling": False,
+    "width_coefficient": 1.0,
+    "depth_coefficient": 1.0,
+    "skip_connection_dropout": 0.2,
+    "depth_divisor": 8,
+    "min_depth": 8,
+    "activation": "swish",
+    "input_shape": [None, None, 3],
+    "input_tensor": None,
+    "stackwise_kernel_sizes": [3, 3, 3, 3, 3, 3],
+    "stackwise_num_repeats": [1, 2, 2, 3, 5, 8],
+    "stackwise_input_filters": [32, 16, 32, 48, 96, 112],
+    "stackwise_output_filters": [16, 32, 48, 96, 112, 192],
+    "stackwise_expansion_ratios": [1, 4, 4, 4, 6, 6],
+    "stackwise_squeeze_and_excite_ratios": [0, 0, 0, 0.25, 0.25, 0.25],
+    "stackwise_strides": [1, 2, 2, 2, 1, 2],
     "stackwise_conv_types": ["fused", "fused", "fused", "unfused", "unfused", "unfused"],
-}  # fmt: skip
+}
 
 
 def mutate(base, path, value=None, *, delete=False):
@@ -75,17 +86,26 @@ CASES = [
     (mutate(KERAS_CV, ["stackwise_conv_types", 2], "depthwise"), "stackwise_conv_types[2]", "expected one of"),
     (mutate(KERAS_CV, ["stackwise_strides", 3], 4), "stackwise_strides[3]", "must be 1 or 2"),
     (mutate(KERAS_CV, ["stackwise_num_repeats", 0], 0), "stackwise_num_repeats[0]", "must be from 1"),
-    (mutate(KERAS_CV, ["stackwise_squeeze_and_excite_ratios", 4], 2), "stackwise_squeeze_and_excite_ratios[4]",
-     "[0.0, 1.0]"),  # fmt: skip
+    (
+        mutate(KERAS_CV, ["stackwise_squeeze_and_excite_ratios", 4], 2),
+        "stackwise_squeeze_and_excite_ratios[4]",
+        "[0.0, 1.0]",
+    ),
     (mutate(KERAS_CV, ["width_coefficient"], delete=True), "width_coefficient", "missing"),
     (mutate(KERAS_CV, ["stackwise_kernel_sizes"], []), "stackwise_kernel_sizes", "non-empty list"),
     (mutate(KERAS_CV, ["input_tensor"], "x"), "input_tensor", "must be null"),
     (mutate(KERAS_CV, ["drop_connect_rate"], 0.2), "drop_connect_rate", "not both"),
-    (mutate(mutate(KERAS_CV, ["family"], "efficientnetv1"), ["min_depth"], delete=True),
-     "stackwise_conv_types", "is not a setting of efficientnetv1"),  # fmt: skip
+    (
+        mutate(mutate(KERAS_CV, ["family"], "efficientnetv1"), ["min_depth"], delete=True),
+        "stackwise_conv_types",
+        "is not a setting of efficientnetv1",
+    ),
     (mutate(KERAS_CV, ["family"], "efficientnetv1"), "min_depth", "is not a setting of efficientnetv1"),
-    (mutate(mutate(KERAS_CV, ["family"], "efficientnetlite"), ["min_depth"], delete=True),
-     "stackwise_squeeze_and_excite_ratios", "is not a setting of efficientnetlite"),  # fmt: skip
+    (
+        mutate(mutate(KERAS_CV, ["family"], "efficientnetlite"), ["min_depth"], delete=True),
+        "stackwise_squeeze_and_excite_ratios",
+        "is not a setting of efficientnetlite",
+    ),
     # documents that are not configs
     ([1, 2, 3], "(top level)", "expected a mapping"),
     ("just a string", "(top level)", "expected a mapping"),

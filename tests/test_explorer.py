@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from effcli.config.presets import load_preset, preset_files, preset_names
 from effcli.engines import summarize
-from effcli.presets import load_preset, preset_files, preset_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def test_summary_layers_json_lists_every_layer(run):
     data = json.loads(out)
     report = analytic("efficientnetv2_b2")
     assert code == 0
-    for block, ours in zip(data["blocks"], report.blocks):
+    for block, ours in zip(data["blocks"], report.blocks, strict=True):
         assert [l["name"] for l in block["layers"]] == [l.name for l in ours.layers]
         assert sum(l["params"] for l in block["layers"]) == block["params"]
         assert sum(l["macs"] for l in block["layers"]) == block["macs"]
@@ -96,7 +96,11 @@ def test_presets_lists_every_preset_with_native_numbers(run):
         spec = load_preset(entry["name"])
         side = spec.native_resolution
         report = summarize(spec, (side, side, 3), engine="analytic")
-        assert (entry["params"], entry["macs"], entry["native_resolution"]) == (report.totals.params, report.totals.macs, side)
+        assert (entry["params"], entry["macs"], entry["native_resolution"]) == (
+            report.totals.params,
+            report.totals.macs,
+            side,
+        )
         assert entry["blocks"] == len(report.blocks) - 2 and entry["description"] == spec.description
     assert next(e for e in entries if e["name"] == "efficientnetv2_b2")["aliases"] == ["b2"]
 
@@ -175,7 +179,8 @@ def test_timm_pyramid_ends_at_the_last_stage(run):
     assert (keras_levels[-1].layer, keras_levels[-1].channels) == ("top_activation", 1280)
     assert (timm_levels[-1].block, timm_levels[-1].channels, timm_levels[-1].stride) == ("block6h", 192, 32)
     code, out, _ = run("summary", "v1-b0", "--pyramid", "timm", "-f", "json")
+    assert code == 0
     data = json.loads(out)
     assert data["pyramid_convention"] == "timm" and data["pyramid"][-1]["layer"] == "block7a_project_bn"
-    code, out, _ = run("compare", "b0", "lite0", "--pyramid", "timm", "-f", "json")
+    _code, out, _ = run("compare", "b0", "lite0", "--pyramid", "timm", "-f", "json")
     assert [m["channels"] for m in json.loads(out)["pyramid"][-1]["models"]] == [192, 320]

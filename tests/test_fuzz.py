@@ -23,20 +23,30 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from effcli.cli import app
-from effcli.presets import load_preset, preset_files
+from effcli.config.presets import load_preset, preset_files
 
 SECONDS_PER_CASE = 5.0
 PEAK_GROWTH_PER_CASE = 64 * 2**20  # growth of the process's peak resident memory during one case
 COUNTS = {"readable": 0, "keras-cv": 0, "command line": 0}
+
+
 def fuzz_settings(examples: int) -> settings:
     return settings(
-        max_examples=examples, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large,
-                               HealthCheck.filter_too_much],
-    )  # fmt: skip
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
-READABLE = {name: yaml.safe_load(preset_files()[name].read_text())
-            for name in ("efficientnetv2_b2", "efficientnetv1_b3", "efficientnetlite_b1")}  # fmt: skip
+
+READABLE = {
+    name: yaml.safe_load(preset_files()[name].read_text())
+    for name in ("efficientnetv2_b2", "efficientnetv1_b3", "efficientnetlite_b1")
+}
 KERAS_CV = {}
 for _name in READABLE:
     _config = load_preset(_name).to_keras_cv_config()
@@ -48,9 +58,11 @@ for _name in READABLE:
 SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=12)
 NESTED = st.integers(1, 60).map(lambda depth: _nest(depth))
 OTHER_TYPES = st.one_of(
-    st.lists(st.integers(), max_size=3), st.dictionaries(SAFE_TEXT, st.integers(), min_size=1, max_size=2),
-    NESTED, st.binary(max_size=4),
-)  # fmt: skip
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(SAFE_TEXT, st.integers(), min_size=1, max_size=2),
+    NESTED,
+    st.binary(max_size=4),
+)
 NON_FINITE = st.sampled_from([float("nan"), float("inf"), float("-inf")])
 
 
@@ -66,8 +78,12 @@ def bad_int(low: int, high: int, *, nullable_ok: bool = False, extra=()):
         st.integers(max_value=low - 1, min_value=-(10**40)),
         st.integers(min_value=high + 1, max_value=10**40),
         st.floats(allow_nan=True, allow_infinity=True),
-        NON_FINITE, SAFE_TEXT, st.booleans(), OTHER_TYPES, *extra,
-    ]  # fmt: skip
+        NON_FINITE,
+        SAFE_TEXT,
+        st.booleans(),
+        OTHER_TYPES,
+        *extra,
+    ]
     if not nullable_ok:
         options.append(st.none())
     return st.one_of(options)
@@ -76,10 +92,14 @@ def bad_int(low: int, high: int, *, nullable_ok: bool = False, extra=()):
 def bad_float(low: float, high: float, *, low_open: bool, nullable_ok: bool = False):
     below = st.floats(max_value=low, exclude_max=not low_open, allow_nan=False, allow_infinity=False)
     options = [
-        below, st.floats(min_value=high, exclude_min=True, allow_nan=False, allow_infinity=False),
-        st.integers(min_value=int(high) + 1, max_value=10**30), NON_FINITE,
-        SAFE_TEXT, st.booleans(), OTHER_TYPES,
-    ]  # fmt: skip
+        below,
+        st.floats(min_value=high, exclude_min=True, allow_nan=False, allow_infinity=False),
+        st.integers(min_value=int(high) + 1, max_value=10**30),
+        NON_FINITE,
+        SAFE_TEXT,
+        st.booleans(),
+        OTHER_TYPES,
+    ]
     if low_open:
         options.append(st.just(0))
     if not nullable_ok:
@@ -93,8 +113,9 @@ def bad_choice(valid):
 
 BAD_BOOL = st.one_of(st.integers(), SAFE_TEXT, st.none(), st.floats(), OTHER_TYPES)
 BAD_TEXT = st.one_of(st.integers(), st.floats(), st.booleans(), st.none(), OTHER_TYPES, st.sampled_from(["", "  "]))
-KEY = st.text(st.characters(whitelist_categories=("Ll", "Lu", "Lo", "Nd"), whitelist_characters="_-"),
-              min_size=1, max_size=15)  # fmt: skip
+KEY = st.text(
+    st.characters(whitelist_categories=("Ll", "Lu", "Lo", "Nd"), whitelist_characters="_-"), min_size=1, max_size=15
+)
 
 STAGE_FIELDS = {
     "kernel_size": bad_int(1, 31, extra=(st.sampled_from([2, 4, 6, 30]),)),
@@ -115,11 +136,14 @@ GLOBAL_FIELDS = {
     "name": BAD_TEXT,
     "description": st.one_of(st.integers(), st.floats(), st.booleans(), st.none(), OTHER_TYPES),
     "input_shape": st.one_of(
-        st.lists(st.integers(1, 300), max_size=2), st.lists(st.integers(1, 300), min_size=4, max_size=6),
+        st.lists(st.integers(1, 300), max_size=2),
+        st.lists(st.integers(1, 300), min_size=4, max_size=6),
         st.tuples(st.integers(max_value=0), st.integers(1, 300), st.just(3)).map(list),
         st.tuples(st.integers(1, 300), st.integers(1, 300), st.integers(max_value=0)).map(list),
         st.tuples(st.integers(1, 300), st.none(), st.just(3)).map(list),
-        SAFE_TEXT, st.integers(), st.floats(),
+        SAFE_TEXT,
+        st.integers(),
+        st.floats(),
     ),
 }
 
@@ -152,8 +176,8 @@ def readable_mutation(draw):
             index = draw(st.integers(0, len(stages) - 1))
             stages[index]["block"] = draw(bad_choice({"fused", "mbconv", "unfused"}))
             return name, data, f"stages[{index}].block"
-        from effcli.scaling import FAMILIES
-        from effcli.spec import ACTIVATIONS
+        from effcli.core.families import FAMILIES
+        from effcli.core.spec import ACTIVATIONS
 
         data[target] = draw(bad_choice(set(FAMILIES) if target == "family" else set(ACTIVATIONS)))
         return name, data, target
@@ -170,8 +194,16 @@ def readable_mutation(draw):
         return name, data, "stages"
     # unknown key, at the top level or in a stage
     if draw(st.booleans()):
-        key = draw(KEY.filter(lambda k: k not in READABLE[name] and k not in ("stages",) and k not in GLOBAL_FIELDS
-                              and k not in ("min_depth", "family", "activation")))  # fmt: skip
+        key = draw(
+            KEY.filter(
+                lambda k: (
+                    k not in READABLE[name]
+                    and k not in ("stages",)
+                    and k not in GLOBAL_FIELDS
+                    and k not in ("min_depth", "family", "activation")
+                )
+            )
+        )
         data[key] = draw(st.one_of(st.integers(), SAFE_TEXT))
         return name, data, key
     index = draw(st.integers(0, len(stages) - 1))
@@ -222,8 +254,11 @@ def keras_cv_mutation(draw):
         del data[key]
         return name, data, key
     key = draw(st.sampled_from(["width_coefficient", "depth_coefficient", "depth_divisor"]))
-    fields = {"width_coefficient": GLOBAL_FIELDS["width_coefficient"],
-              "depth_coefficient": GLOBAL_FIELDS["depth_coefficient"], "depth_divisor": GLOBAL_FIELDS["depth_divisor"]}
+    fields = {
+        "width_coefficient": GLOBAL_FIELDS["width_coefficient"],
+        "depth_coefficient": GLOBAL_FIELDS["depth_coefficient"],
+        "depth_divisor": GLOBAL_FIELDS["depth_divisor"],
+    }
     data[key] = draw(fields[key])
     return name, data, key
 
@@ -290,9 +325,10 @@ def test_fuzz_keras_cv_configs(runner, tmp_path, monkeypatch, case):
 
 BAD_NUMBERS = st.one_of(
     st.sampled_from(["0", "-1", "nan", "inf", "-inf", "1e9", "101", "-0.0", "", "1,2", "0x10"]),
-    st.floats(max_value=0, allow_nan=False).map(repr), st.floats(min_value=100.0001, allow_infinity=False).map(repr),
+    st.floats(max_value=0, allow_nan=False).map(repr),
+    st.floats(min_value=100.0001, allow_infinity=False).map(repr),
     SAFE_TEXT.filter(lambda t: not _is_valid_coefficient(t) and not t.startswith("-")),
-)  # fmt: skip
+)
 
 
 def _is_valid_coefficient(text: str) -> bool:
@@ -317,28 +353,47 @@ def command_line_mutation(draw):
     kind = draw(st.sampled_from(["width", "depth", "resolution", "format", "engine", "model", "divisor"]))
     if kind in ("width", "depth"):
         value = draw(BAD_NUMBERS)
-        args = ["scale", "--width", value, "--depth", "1"] if kind == "width" else ["scale", "--width", "1", "--depth", value]
-        return [a for a in args], f"--{kind}"
+        args = (
+            ["scale", "--width", value, "--depth", "1"]
+            if kind == "width"
+            else ["scale", "--width", "1", "--depth", value]
+        )
+        return list(args), f"--{kind}"
     if kind == "divisor":
         value = draw(st.one_of(st.integers(max_value=0), st.integers(min_value=1025)).map(str))
         return ["scale", "--width", "1", "--depth", "1", "--divisor", value], "--divisor"
     if kind == "resolution":
-        value = draw(st.one_of(
-            st.integers(max_value=0).map(str), st.integers(min_value=8193).map(str),
-            st.sampled_from(["0", "100000", "224x0", "x", "224x224x3", "natve", "-5", ""]),
-            SAFE_TEXT.filter(lambda t: not _is_valid_resolution(t) and not t.startswith("-")),
-        ))  # fmt: skip
+        value = draw(
+            st.one_of(
+                st.integers(max_value=0).map(str),
+                st.integers(min_value=8193).map(str),
+                st.sampled_from(["0", "100000", "224x0", "x", "224x224x3", "natve", "-5", ""]),
+                SAFE_TEXT.filter(lambda t: not _is_valid_resolution(t) and not t.startswith("-")),
+            )
+        )
         return ["summary", "b0", "--resolution", value], "--resolution"
     if kind == "format":
-        value = draw(SAFE_TEXT.filter(lambda t: t.lower() not in ("table", "json", "csv", "markdown") and not t.startswith("-")))
+        value = draw(
+            SAFE_TEXT.filter(lambda t: t.lower() not in ("table", "json", "csv", "markdown") and not t.startswith("-"))
+        )
         return ["summary", "b0", "--format", value], "--format"
     if kind == "engine":
         value = draw(SAFE_TEXT.filter(lambda t: t.lower() not in ("keras", "analytic") and not t.startswith("-")))
         return ["compare", "b0", "b1", "--engine", value], "--engine"
-    from effcli.presets import canonical_name
+    from effcli.config.presets import canonical_name
 
-    name = draw(SAFE_TEXT.filter(lambda t: t.strip() and canonical_name(t) is None and not t.startswith("-")
-                                 and not os.path.exists(t) and "/" not in t and "\\" not in t))  # fmt: skip
+    name = draw(
+        SAFE_TEXT.filter(
+            lambda t: (
+                t.strip()
+                and canonical_name(t) is None
+                and not t.startswith("-")
+                and not os.path.exists(t)
+                and "/" not in t
+                and "\\" not in t
+            )
+        )
+    )
     return ["summary", name], name
 
 
@@ -369,9 +424,11 @@ def _limit_memory():
 
 def _billion_laughs() -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for previous, letter in zip("abcdefgh", "bcdefghi"):
-        lines.append(f"{letter}: &{letter} [*{previous},*{previous},*{previous},*{previous},*{previous},"
-                     f"*{previous},*{previous},*{previous},*{previous}]")  # fmt: skip
+    for previous, letter in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(
+            f"{letter}: &{letter} [*{previous},*{previous},*{previous},*{previous},*{previous},"
+            f"*{previous},*{previous},*{previous},*{previous}]"
+        )
     lines.append("stages: *i")
     return "\n".join(lines) + "\n"
 
@@ -422,8 +479,9 @@ def _run_limited(args, cwd, as_nobody=False):
     env = {**os.environ, "EFFCLI_ENGINE": "analytic", "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("EFFCLI_DEBUG", None)
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=60,
-                            preexec_fn=_limit_memory)  # fmt: skip
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=cwd, env=env, timeout=60, preexec_fn=_limit_memory
+    )
     return result, time.perf_counter() - start
 
 

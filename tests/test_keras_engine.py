@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from effcli.config.presets import load_preset, preset_names
+from effcli.core.families import FAMILIES
+from effcli.core.plan import make_plan
+from effcli.core.report import assemble
+from effcli.core.spec import BackboneSpec, StageSpec
 from effcli.engines import analytic
 from effcli.errors import EffcliError
-from effcli.plan import make_plan
-from effcli.presets import load_preset, preset_names
-from effcli.report import assemble
-from effcli.scaling import FAMILIES
-from effcli.spec import BackboneSpec, StageSpec
 
 pytestmark = pytest.mark.keras
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +44,12 @@ def assert_agree(ours, theirs):
     assert theirs["totals"] == ours["totals"]
     for a, k in zip(ours["blocks"], theirs["blocks"], strict=True):
         assert (k["name"], k["params"], k["trainable"], k["non_trainable"], k["output_shape"]) == (
-            a["name"], a["params"], a["trainable"], a["non_trainable"], a["output_shape"],
-        )  # fmt: skip
+            a["name"],
+            a["params"],
+            a["trainable"],
+            a["non_trainable"],
+            a["output_shape"],
+        )
     assert theirs["pyramid"] == ours["pyramid"]
     assert theirs == ours
 
@@ -81,29 +85,40 @@ def random_specs(draw):
     stages, filters = [], draw(st.sampled_from([8, 16, 24, 32]))
     for _ in range(draw(st.integers(1, 5))):
         out = draw(st.integers(1, 12)) * 8
-        stages.append(StageSpec(
-            block=draw(st.sampled_from(rules.block_types)),
-            kernel_size=draw(st.sampled_from([1, 3, 5] if family == "efficientnetv2" else [3, 5])),
-            repeats=draw(st.integers(1, 3)), input_filters=filters, output_filters=out,
-            expand_ratio=draw(st.sampled_from([1, 2, 4, 6])),
-            se_ratio=draw(st.sampled_from([0.0, 0.25, 0.5])) if rules.has_se else 0.0,
-            strides=draw(st.sampled_from([1, 2])),
-        ))  # fmt: skip
+        stages.append(
+            StageSpec(
+                block=draw(st.sampled_from(rules.block_types)),
+                kernel_size=draw(st.sampled_from([1, 3, 5] if family == "efficientnetv2" else [3, 5])),
+                repeats=draw(st.integers(1, 3)),
+                input_filters=filters,
+                output_filters=out,
+                expand_ratio=draw(st.sampled_from([1, 2, 4, 6])),
+                se_ratio=draw(st.sampled_from([0.0, 0.25, 0.5])) if rules.has_se else 0.0,
+                strides=draw(st.sampled_from([1, 2])),
+            )
+        )
         # sometimes declare an input that differs from what the previous stage delivers
         filters = out if draw(st.booleans()) or len(stages) < 2 else draw(st.integers(1, 12)) * 8
     return BackboneSpec(
-        name="random", family=family, stages=tuple(stages),
+        name="random",
+        family=family,
+        stages=tuple(stages),
         width_coefficient=draw(st.sampled_from([0.25, 0.5, 0.8, 1.0, 1.1, 1.3, 2.0])),
         depth_coefficient=draw(st.sampled_from([0.5, 1.0, 1.2, 1.6, 2.2])),
         min_depth=draw(st.sampled_from([8, 16, None])) if rules.uses_min_depth else None,
-        activation=rules.default_activation, trainable=draw(st.booleans()),
+        activation=rules.default_activation,
+        trainable=draw(st.booleans()),
         include_rescaling=draw(st.booleans()),
-    )  # fmt: skip
+    )
 
 
 # 120 valid configs are compared (hypothesis discards the refused ones and draws more)
-@settings(max_examples=120, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(spec=random_specs(), height=st.integers(1, 200), width=st.integers(1, 200))
 def test_engines_agree_on_random_configs(keras_engine, spec, height, width):
     try:
@@ -172,11 +187,17 @@ def test_v2_block_config_round_trips(keras_engine):
     block = make_plan(load_preset("efficientnetv2_b2"), (224, 224, 3)).blocks[12]  # block4b: MBConv + SE
     layer_class = keras_engine.block_class()
     layer = layer_class(
-        name=block.keras_layer, kind=block.kind, input_filters=block.input_filters,
-        input_channels=block.input_channels, output_filters=block.output_filters,
-        expand_ratio=block.expand_ratio, kernel_size=block.kernel_size, strides=block.strides,
-        se_filters=block.se_filters, drop_rate=block.drop_rate,
-    )  # fmt: skip
+        name=block.keras_layer,
+        kind=block.kind,
+        input_filters=block.input_filters,
+        input_channels=block.input_channels,
+        output_filters=block.output_filters,
+        expand_ratio=block.expand_ratio,
+        kernel_size=block.kernel_size,
+        strides=block.strides,
+        se_filters=block.se_filters,
+        drop_rate=block.drop_rate,
+    )
     clone = layer_class.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
     assert [p.name for p in clone.plans] == [p.name for p in block.layers]
@@ -211,8 +232,12 @@ def test_keras_is_the_default_engine_and_quiet(tmp_path):
     with open(err, "w") as stderr:
         result = subprocess.run(
             [sys.executable, "-m", "effcli.cli", "summary", "efficientnetv2_b2"],
-            stdout=subprocess.PIPE, stderr=stderr, text=True, env=CLEAN_ENV, cwd=tmp_path,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=CLEAN_ENV,
+            cwd=tmp_path,
+        )
     assert result.returncode == 0
     assert err.read_text() == ""
     assert any(line.split() == ["Engine", "keras"] for line in result.stdout.splitlines())
@@ -228,8 +253,10 @@ def test_tensorflow_is_imported_only_for_the_keras_engine():
         "    assert CliRunner().invoke(app, list(args)).exit_code == 0\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
-    light = ("['--help'], ['summary', '--help'], ['summary', 'l', '--engine', 'analytic'], "
-             "['scale', '--width', '1.2', '--depth', '1.4'], ['compare', 'b0', 'l', '--engine', 'analytic']")
+    light = (
+        "['--help'], ['summary', '--help'], ['summary', 'l', '--engine', 'analytic'], "
+        "['scale', '--width', '1.2', '--depth', '1.4'], ['compare', 'b0', 'l', '--engine', 'analytic']"
+    )
     heavy = "['summary', 'b0', '-f', 'json'],"
     for args, expected in ((light, "[]"), (heavy, "['keras', 'tensorflow']")):
         result = subprocess.run(

@@ -8,12 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from effcli.config.loader import parse_spec
+from effcli.config.presets import load_preset
+from effcli.core.families import FAMILIES, round_filters_explained
+from effcli.core.plan import block_letters, make_plan
+from effcli.core.spec import BackboneSpec, StageSpec
 from effcli.engines import summarize
 from effcli.errors import EffcliError
-from effcli.plan import block_letters, make_plan
-from effcli.presets import load_preset
-from effcli.scaling import FAMILIES, round_filters_explained
-from effcli.spec import BackboneSpec, StageSpec, parse_spec
 
 
 def test_block_letters_match_keras_cv_then_stay_readable():
@@ -85,7 +86,10 @@ def test_drop_rates_grow_linearly_to_the_drop_rate():
 def test_round_filters_rules_are_named():
     v1, v2 = FAMILIES["efficientnetv1"], FAMILIES["efficientnetv2"]
     # V1-B7: 16 * 2.0 = 32 -> 32 (nearest multiple); 4 * 0.5 = 2 -> 8 (divisor floor)
-    assert round_filters_explained(16, rules=v1, width_coefficient=2.0, depth_divisor=8, min_depth=None).rule == "nearest multiple"
+    assert (
+        round_filters_explained(16, rules=v1, width_coefficient=2.0, depth_divisor=8, min_depth=None).rule
+        == "nearest multiple"
+    )
     assert round_filters_explained(4, rules=v1, width_coefficient=0.5, depth_divisor=8, min_depth=None).result == 8
     # 16 * 1.2 = 19.2: nearest multiple of 8 is 16, which loses more than 10% -> 24 (V1), 16 (V2)
     lost = round_filters_explained(16, rules=v1, width_coefficient=1.2, depth_divisor=8, min_depth=None)
@@ -97,6 +101,7 @@ def test_round_filters_rules_are_named():
 
 # ---------------------------------------------------------------- random valid specs
 
+
 @st.composite
 def specs(draw):
     family = draw(st.sampled_from(sorted(FAMILIES)))
@@ -106,23 +111,30 @@ def specs(draw):
     filters = draw(st.sampled_from([16, 24, 32, 40]))
     for _ in range(count):
         out = draw(st.integers(1, 40)) * 8
-        stages.append(StageSpec(
-            block=draw(st.sampled_from(rules.block_types)),
-            kernel_size=draw(st.sampled_from([1, 3, 5, 7])) if family == "efficientnetv2" else draw(st.sampled_from([3, 5])),
-            repeats=draw(st.integers(1, 4)),
-            input_filters=filters,
-            output_filters=out,
-            expand_ratio=draw(st.sampled_from([1, 2, 4, 6])),
-            se_ratio=draw(st.sampled_from([0.0, 0.25, 0.5])) if rules.has_se else 0.0,
-            strides=draw(st.sampled_from([1, 2])),
-        ))  # fmt: skip
+        stages.append(
+            StageSpec(
+                block=draw(st.sampled_from(rules.block_types)),
+                kernel_size=draw(st.sampled_from([1, 3, 5, 7]))
+                if family == "efficientnetv2"
+                else draw(st.sampled_from([3, 5])),
+                repeats=draw(st.integers(1, 4)),
+                input_filters=filters,
+                output_filters=out,
+                expand_ratio=draw(st.sampled_from([1, 2, 4, 6])),
+                se_ratio=draw(st.sampled_from([0.0, 0.25, 0.5])) if rules.has_se else 0.0,
+                strides=draw(st.sampled_from([1, 2])),
+            )
+        )
         filters = out
     return BackboneSpec(
-        name="random", family=family, stages=tuple(stages),
+        name="random",
+        family=family,
+        stages=tuple(stages),
         width_coefficient=draw(st.sampled_from([0.5, 0.75, 1.0, 1.1, 1.4, 2.0])),
         depth_coefficient=draw(st.sampled_from([0.5, 1.0, 1.2, 1.8, 3.1])),
-        min_depth=8 if rules.uses_min_depth else None, activation=rules.default_activation,
-    )  # fmt: skip
+        min_depth=8 if rules.uses_min_depth else None,
+        activation=rules.default_activation,
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

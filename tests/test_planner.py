@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from effcli.config.presets import load_preset, preset_names
+from effcli.core.plan import make_plan
 from effcli.engines import summarize
 from effcli.errors import EffcliError
-from effcli.plan import make_plan
-from effcli.planner import Candidate, cost_model, frontier, parse_count, parse_resolutions, search
-from effcli.presets import load_preset, preset_names
-from effcli.scale import scaled_spec
-from effcli.render.common import stage_shares
+from effcli.render.text import stage_shares
+from effcli.tools.budget import Candidate, cost_model, frontier, parse_count, parse_resolutions, search
+from effcli.tools.scale import scaled_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -60,21 +60,30 @@ def test_frontier_is_exactly_the_undominated_candidates(points):
     candidates = [Candidate(1.0, 1.0, 224, 1, p, m) for p, m in points]
     best = frontier(candidates)
     undominated = {
-        (c.params, c.macs) for c in candidates
-        if not any((o.params >= c.params and o.macs >= c.macs) and (o.params, o.macs) != (c.params, c.macs)
-                   for o in candidates)
-    }  # fmt: skip
+        (c.params, c.macs)
+        for c in candidates
+        if not any(
+            (o.params >= c.params and o.macs >= c.macs) and (o.params, o.macs) != (c.params, c.macs) for o in candidates
+        )
+    }
     assert {(c.params, c.macs) for c in best} == undominated
 
 
 def test_search_candidates_are_exact_and_within_budget():
     base = load_preset("efficientnetlite_b0")
-    result = search(base, max_params=6_000_000, max_macs=800_000_000, resolutions=[192, 224, 256],
-                    widths=(0.8, 1.0, 1.2, 1.4), depths=(1.0, 1.4, 1.8))  # fmt: skip
+    result = search(
+        base,
+        max_params=6_000_000,
+        max_macs=800_000_000,
+        resolutions=[192, 224, 256],
+        widths=(0.8, 1.0, 1.2, 1.4),
+        depths=(1.0, 1.4, 1.8),
+    )
     assert result.evaluated + result.pruned == 4 * 3 * 3 and result.frontier
     for c in result.frontier:
-        report = summarize(scaled_spec(base, width=c.width, depth=c.depth), (c.resolution, c.resolution, 3),
-                           engine="analytic")  # fmt: skip
+        report = summarize(
+            scaled_spec(base, width=c.width, depth=c.depth), (c.resolution, c.resolution, 3), engine="analytic"
+        )
         assert (c.params, c.macs, c.blocks) == (report.totals.params, report.totals.macs, len(report.blocks) - 2)
         assert c.params <= 6_000_000 and c.macs <= 800_000_000
     assert [c.macs for c in result.frontier] == sorted((c.macs for c in result.frontier), reverse=True)
@@ -82,8 +91,13 @@ def test_search_candidates_are_exact_and_within_budget():
 
 @pytest.mark.parametrize("name", ["efficientnetv2_b0", "efficientnetv1_b2", "efficientnetlite_b0"])
 def test_pruning_changes_nothing(name):
-    kwargs = dict(max_params=9_000_000, max_macs=2_000_000_000, resolutions=[160, 224, 288],
-                  widths=tuple(x / 10 for x in range(3, 31, 2)), depths=(0.5, 1.0, 1.5, 2.5))  # fmt: skip
+    kwargs = {
+        "max_params": 9_000_000,
+        "max_macs": 2_000_000_000,
+        "resolutions": [160, 224, 288],
+        "widths": tuple(x / 10 for x in range(3, 31, 2)),
+        "depths": (0.5, 1.0, 1.5, 2.5),
+    }
     pruned = search(load_preset(name), **kwargs)
     full = search(load_preset(name), prune=False, **kwargs)
     assert pruned.frontier == full.frontier and pruned.within_budget == full.within_budget
@@ -91,8 +105,9 @@ def test_pruning_changes_nothing(name):
 
 
 def test_plan_command(run):
-    code, out, _ = run("plan", "--max-params", "8M", "--max-macs", "1G", "--resolution", "192:288:32", "-f", "json",
-                       "--top", "5")  # fmt: skip
+    code, out, _ = run(
+        "plan", "--max-params", "8M", "--max-macs", "1G", "--resolution", "192:288:32", "-f", "json", "--top", "5"
+    )
     data = json.loads(out)
     assert code == 0 and data["max_params"] == 8_000_000 and data["max_macs"] == 1_000_000_000
     assert 1 <= len(data["frontier"]) <= 5 and data["evaluated"] + data["pruned"] == 76 * 38 * 4
@@ -120,7 +135,13 @@ def test_plan_errors(run, args, words):
 
 def test_count_and_resolution_parsing():
     assert [parse_count(t, "x") for t in ("20M", "1.5g", "5e6", "300000", "2B", " 7k ")] == [
-        20_000_000, 1_500_000_000, 5_000_000, 300_000, 2_000_000_000, 7_000]
+        20_000_000,
+        1_500_000_000,
+        5_000_000,
+        300_000,
+        2_000_000_000,
+        7_000,
+    ]
     assert parse_resolutions("224") == [224] and parse_resolutions("100:164") == [100, 132, 164]
     assert parse_resolutions("96:128:16") == [96, 112, 128]
     with pytest.raises(EffcliError):
@@ -136,15 +157,20 @@ def test_stage_bars_add_up(run):
     assert [s.label for s in shares] == ["stem"] + [f"stage {i}" for i in range(1, 7)] + ["top"]
     assert sum(s.params for s in shares) == report.totals.params and sum(s.macs for s in shares) == report.totals.macs
     assert sum(s.blocks for s in shares) == 40
-    code, out, _ = run("summary", "s")
+    _code, out, _ = run("summary", "s")
     assert "Where the params and MACs are" in out and "\u2588" in out
 
 
 @pytest.mark.parametrize(
     "args",
-    [("summary", "b0"), ("compare", "b0", "b1"), ("scale", "-w", "1.1", "-d", "1.2"), ("explain", "b0", "block4a"),
-     ("presets", "--family", "lite")],
-)  # fmt: skip
+    [
+        ("summary", "b0"),
+        ("compare", "b0", "b1"),
+        ("scale", "-w", "1.1", "-d", "1.2"),
+        ("explain", "b0", "block4a"),
+        ("presets", "--family", "lite"),
+    ],
+)
 def test_svg_and_html_save_what_was_printed(run, tmp_path, args):
     code, out, err = run(*args, "--svg", "out.svg", "--html", "out.html")
     assert code == 0 and "Saved the table as out.svg" in err
@@ -163,8 +189,9 @@ def test_svg_and_html_save_what_was_printed(run, tmp_path, args):
 
 def complete(words: str, cword: int) -> list[str]:
     env = {**os.environ, "_EFFCLI_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
-    result = subprocess.run([sys.executable, "-c", "from effcli.cli import main; main()"], capture_output=True,
-                            text=True, env=env, cwd=ROOT)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", "from effcli.cli import main; main()"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     return result.stdout.split()
 
 

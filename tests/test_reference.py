@@ -7,14 +7,13 @@ stage configs; nothing in it is computed by effcli.
 
 from __future__ import annotations
 
+import json
+
 import pytest
-
-from effcli.engines import summarize
-from effcli.presets import load_preset, preset_names
-
 from conftest import DATA
 
-import json
+from effcli.config.presets import load_preset, preset_names
+from effcli.engines import summarize
 
 _REFERENCE = json.loads((DATA / "reference.json").read_text())
 CASES = [(name, size) for name, sizes in _REFERENCE["presets"].items() for size in sizes]
@@ -46,12 +45,18 @@ def test_blocks_totals_and_pyramid_match_keras_cv(name, size):
     report = _report(name, size)
     assert [b.name for b in report.blocks] == [b["name"] for b in expected["blocks"]]
     for block, ref in zip(report.blocks, expected["blocks"], strict=True):
-        assert (block.name, block.trainable, block.non_trainable) == (ref["name"], ref["trainable"], ref["non_trainable"])
+        assert (block.name, block.trainable, block.non_trainable) == (
+            ref["name"],
+            ref["trainable"],
+            ref["non_trainable"],
+        )
         assert list(block.output_shape) == ref["output_shape"], block.name
     totals = report.totals
     assert (totals.params, totals.trainable, totals.non_trainable) == (
-        expected["totals"]["params"], expected["totals"]["trainable"], expected["totals"]["non_trainable"],
-    )  # fmt: skip
+        expected["totals"]["params"],
+        expected["totals"]["trainable"],
+        expected["totals"]["non_trainable"],
+    )
     pyramid = [(p.level, keras_cv_layer_name(report.family, p.layer), list(p.output_shape)) for p in report.pyramid]
     assert pyramid == [(p["level"], p["layer"], p["output_shape"]) for p in expected["pyramid"]]
     for level in report.pyramid:
@@ -65,7 +70,11 @@ def test_layers_inside_blocks_match_keras_cv(name, size):
     report = _report(name, size)
     for block, ref in zip(report.blocks, expected["blocks"], strict=True):
         ours = [(l.name, l.trainable, l.non_trainable) for l in block.layers if l.params]
-        theirs = [(l["name"], l["trainable"], l["non_trainable"]) for l in ref["layers"] if l["trainable"] + l["non_trainable"]]
+        theirs = [
+            (l["name"], l["trainable"], l["non_trainable"])
+            for l in ref["layers"]
+            if l["trainable"] + l["non_trainable"]
+        ]
         if report.family == "efficientnetv2":  # keras-cv lists a V2 block's sublayers in creation order
             ours, theirs = sorted(ours), sorted(theirs)
         assert ours == theirs, block.name
@@ -92,21 +101,27 @@ def test_totals_match_keras_applications(name):
     totals = _report(name, "224x224").totals
     if name.startswith("efficientnetv2"):
         assert (totals.params, totals.trainable, totals.non_trainable) == (
-            expected["params"], expected["trainable"], expected["non_trainable"],
-        )  # fmt: skip
+            expected["params"],
+            expected["trainable"],
+            expected["non_trainable"],
+        )
     else:  # keras.applications' V1 adds a Normalization layer: 3 means, 3 variances, 1 count
         assert (totals.params + 7, totals.trainable, totals.non_trainable + 7) == (
-            expected["params"], expected["trainable"], expected["non_trainable"],
-        )  # fmt: skip
+            expected["params"],
+            expected["trainable"],
+            expected["non_trainable"],
+        )
 
 
 def test_design_reference_numbers():
     """The public numbers DESIGN.md quotes (no classifier head, 224x224)."""
     published = {
-        "efficientnetv2_b0": (5_919_312, 5_858_704), "efficientnetv2_b2": (8_769_374, 8_687_086),
-        "efficientnetv2_s": (20_331_360, 20_177_488), "efficientnetv2_l": (117_746_848, 117_234_272),
+        "efficientnetv2_b0": (5_919_312, 5_858_704),
+        "efficientnetv2_b2": (8_769_374, 8_687_086),
+        "efficientnetv2_s": (20_331_360, 20_177_488),
+        "efficientnetv2_l": (117_746_848, 117_234_272),
         "efficientnetv1_b0": (4_049_564, 4_007_548),
-    }  # fmt: skip
+    }
     for name, (params, trainable) in published.items():
         totals = _report(name, "224x224").totals
         assert (totals.params, totals.trainable) == (params, trainable), name

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from effcli.presets import preset_files
+from effcli.config.presets import preset_files
 
 ROOT = Path(__file__).resolve().parents[1]
 EFFCLI = [sys.executable, "-c", "from effcli.cli import main; main()"]
@@ -58,7 +58,7 @@ def test_the_analytic_engine_stays_instant_on_absurd_sizes(run, tmp_path):
 
 
 def test_guard_refuses_when_memory_is_short(run, monkeypatch, tmp_path):
-    import effcli.guard as guard
+    import effcli.engines.guard as guard
 
     monkeypatch.setattr(guard, "available_memory", lambda: 100 * 2**20)
     code, out, err = run("summary", "b0", env={"EFFCLI_ENGINE": "keras"})
@@ -72,7 +72,7 @@ def test_guard_refuses_when_memory_is_short(run, monkeypatch, tmp_path):
 
 @pytest.mark.keras
 def test_force_overrides_the_guard(run, monkeypatch):
-    import effcli.guard as guard
+    import effcli.engines.guard as guard
 
     monkeypatch.setattr(guard, "available_memory", lambda: 100 * 2**20)
     code, out, _ = run("summary", "b0", "--force", env={"EFFCLI_ENGINE": "keras"})
@@ -80,9 +80,9 @@ def test_force_overrides_the_guard(run, monkeypatch):
 
 
 def test_guard_estimates_materialised_weights():
-    from effcli.guard import BYTES_PER_WEIGHT, estimate
-    from effcli.plan import make_plan
-    from effcli.presets import load_preset
+    from effcli.config.presets import load_preset
+    from effcli.core.plan import make_plan
+    from effcli.engines.guard import BYTES_PER_WEIGHT, estimate
 
     plan = make_plan(load_preset("efficientnetv2_l"), (224, 224, 3))
     params, lazy = estimate(plan, materialize=False)
@@ -98,10 +98,9 @@ def test_atomic_target_leaves_nothing_on_failure(tmp_path):
 
     target = tmp_path / "out.yaml"
     target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_target(target) as temporary:
-            temporary.write_text("half a fi")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic_target(target) as temporary:
+        temporary.write_text("half a fi")
+        raise RuntimeError("disk full")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["out.yaml"]
     write_text_atomic(target, "new")
     assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["out.yaml"]
@@ -111,8 +110,12 @@ def _interrupt_build(tmp_path, sig):
     target = tmp_path / "l.keras"
     process = subprocess.Popen(
         [*EFFCLI, "build", "efficientnetv2_l", "--output", str(target), "-r", "224"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until the temporary file exists: the save is under way
         if any(p.name.startswith(".l.keras.") for p in tmp_path.iterdir()) or process.poll() is not None:
@@ -125,7 +128,9 @@ def _interrupt_build(tmp_path, sig):
 
 
 @pytest.mark.keras
-@pytest.mark.parametrize(("sig", "code", "line"), [(signal.SIGINT, 130, "Interrupted."), (signal.SIGTERM, 143, "Terminated.")])
+@pytest.mark.parametrize(
+    ("sig", "code", "line"), [(signal.SIGINT, 130, "Interrupted."), (signal.SIGTERM, 143, "Terminated.")]
+)
 def test_interrupted_build_leaves_no_file(tmp_path, sig, code, line):
     returncode, out, err, target = _interrupt_build(tmp_path, sig)
     assert returncode == code, err
@@ -138,8 +143,14 @@ def test_ctrl_c_is_one_line_and_130(tmp_path):
     """SIGINT while effcli works (here: reading a FIFO nobody writes to)."""
     fifo = tmp_path / "slow.yaml"
     os.mkfifo(fifo)
-    process = subprocess.Popen([*EFFCLI, "summary", str(fifo), "--engine", "analytic"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path)  # fmt: skip
+    process = subprocess.Popen(
+        [*EFFCLI, "summary", str(fifo), "--engine", "analytic"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+    )
     time.sleep(1.0)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
@@ -152,9 +163,12 @@ def test_ctrl_c_is_one_line_and_130(tmp_path):
 @pytest.mark.parametrize("engine", ["analytic", pytest.param("keras", marks=pytest.mark.keras)])
 def test_closed_pipe_exits_quietly(tmp_path, engine):
     process = subprocess.Popen(
-        [*EFFCLI, "summary", "efficientnetv2_l", "--engine", engine], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env=ENV, cwd=tmp_path,
-    )  # fmt: skip
+        [*EFFCLI, "summary", "efficientnetv2_l", "--engine", engine],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        cwd=tmp_path,
+    )
     process.stdout.close()  # the reader is gone before anything is written, like `| head -0`
     err = process.stderr.read().decode()
     process.wait(timeout=120)
@@ -164,8 +178,12 @@ def test_closed_pipe_exits_quietly(tmp_path, engine):
 def test_head_of_a_pipe(tmp_path):
     result = subprocess.run(
         " ".join([f"'{a}'" for a in [*EFFCLI, "summary", "efficientnetv2_l", "--engine", "analytic"]]) + " | head -3",
-        shell=True, capture_output=True, text=True, env=ENV, cwd=tmp_path,
-    )  # fmt: skip
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+    )
     assert result.stdout.splitlines()[0].startswith("Model") and len(result.stdout.splitlines()) == 3
     assert result.stderr == ""
 
@@ -185,13 +203,17 @@ def test_unexpected_errors_are_one_line_unless_debugging(run, monkeypatch):
 
 
 def test_debug_shows_the_traceback_in_a_real_process(tmp_path):
-    code = "import effcli.engines as e\ndef f(*a, **k): raise RuntimeError('boom')\ne.summarize = f\nfrom effcli.cli import main\nmain()"
+    code = (
+        "import effcli.engines as e\ndef f(*a, **k): raise RuntimeError('boom')\ne.summarize = f\n"
+        "from effcli.cli import main\nmain()"
+    )
     for debug, expect_traceback in (("1", True), (None, False)):
         env = dict(ENV, EFFCLI_ENGINE="analytic")
         if debug:
             env["EFFCLI_DEBUG"] = debug
-        result = subprocess.run([sys.executable, "-c", code, "summary", "b0"], capture_output=True, text=True,
-                                env=env, cwd=tmp_path)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-c", code, "summary", "b0"], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
         assert ("Traceback" in result.stderr) is expect_traceback
         assert result.returncode == 1
 
@@ -204,8 +226,11 @@ def test_byte_identical_across_processes(tmp_path, fmt):
     outputs = []
     for seed in ("1", "2"):
         env = dict(ENV, PYTHONHASHSEED=seed, EFFCLI_ENGINE="analytic")
-        for args in (["summary", "lite3", "-r", "193x257"], ["compare", "b0", "v1-b1", "lite2"],
-                     ["scale", "--width", "1.3", "--depth", "1.7"]):  # fmt: skip
+        for args in (
+            ["summary", "lite3", "-r", "193x257"],
+            ["compare", "b0", "v1-b1", "lite2"],
+            ["scale", "--width", "1.3", "--depth", "1.7"],
+        ):
             result = subprocess.run([*EFFCLI, *args, "-f", fmt], capture_output=True, env=env, cwd=tmp_path)
             assert result.returncode == 0
             outputs.append(result.stdout)

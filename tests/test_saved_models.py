@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from effcli.config.presets import load_preset
 from effcli.engines import summarize
-from effcli.presets import load_preset
 
 pytestmark = pytest.mark.keras
 
@@ -21,17 +21,32 @@ def keras_module():
 
 def structure(blocks):
     return [
-        (b["name"], b["type"], b["kernel_size"], b["strides"], b["expand_ratio"], b["se_filters"], b["residual"],
-         b["output_shape"], b["params"], b["trainable"], b["non_trainable"], b["macs"])
+        (
+            b["name"],
+            b["type"],
+            b["kernel_size"],
+            b["strides"],
+            b["expand_ratio"],
+            b["se_filters"],
+            b["residual"],
+            b["output_shape"],
+            b["params"],
+            b["trainable"],
+            b["non_trainable"],
+            b["macs"],
+        )
         for b in blocks
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
     ("function", "preset", "stem_extra"),
-    [("EfficientNetV2B0", "efficientnetv2_b0", 0), ("EfficientNetV2S", "efficientnetv2_s", 0),
-     ("EfficientNetB0", "efficientnetv1_b0", 7)],  # V1's Normalization layer: 3 means, 3 variances, 1 count
-)  # fmt: skip
+    [
+        ("EfficientNetV2B0", "efficientnetv2_b0", 0),
+        ("EfficientNetV2S", "efficientnetv2_s", 0),
+        ("EfficientNetB0", "efficientnetv1_b0", 7),
+    ],  # V1's Normalization layer: 3 means, 3 variances, 1 count
+)
 def test_keras_applications_models_read_like_the_presets(run, tmp_path, keras_module, function, preset, stem_extra):
     model = getattr(keras_module.applications, function)(include_top=False, weights=None, input_shape=(224, 224, 3))
     model.save(tmp_path / "saved.keras")

@@ -8,10 +8,10 @@ engine has the same interface, ``measure(plan) -> Measurements``, and
 
 from __future__ import annotations
 
+from effcli.core.plan import BackbonePlan, make_plan
+from effcli.core.report import Report, assemble
+from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
-from effcli.plan import BackbonePlan, make_plan
-from effcli.report import Report, assemble
-from effcli.spec import BackboneSpec
 
 ENGINES = ("keras", "analytic")
 DEFAULT_ENGINE = "keras"
@@ -23,7 +23,7 @@ def measure(plan: BackbonePlan, engine: str, *, force: bool = False):
 
         return analytic.measure(plan)
     if engine == "keras":
-        from effcli.guard import check_keras_build
+        from effcli.engines.guard import check_keras_build
 
         check_keras_build(plan, materialize=False, force=force)
         from effcli.engines import keras_engine
@@ -33,7 +33,11 @@ def measure(plan: BackbonePlan, engine: str, *, force: bool = False):
 
 
 def summarize(
-    spec: BackboneSpec, input_shape: tuple[int, int, int], *, engine: str = DEFAULT_ENGINE, force: bool = False,
+    spec: BackboneSpec,
+    input_shape: tuple[int, int, int],
+    *,
+    engine: str = DEFAULT_ENGINE,
+    force: bool = False,
     pyramid: str = "keras",
 ) -> Report:
     """The report of ``spec`` at ``input_shape``; ``force`` skips the Keras build guard."""

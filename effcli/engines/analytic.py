@@ -9,8 +9,8 @@ BatchNorm, activations, adds, multiplies and pooling are not counted.
 
 from __future__ import annotations
 
-from effcli.plan import BackbonePlan, LayerPlan
-from effcli.report import ZERO, BlockMeasure, Count, LayerMeasure, Measurements
+from effcli.core.plan import BackbonePlan, LayerPlan
+from effcli.core.report import ZERO, BlockMeasure, Count, LayerMeasure, Measurements
 
 NAME = "analytic"
 
@@ -47,9 +47,11 @@ def measure(plan: BackbonePlan) -> Measurements:
     for block in plan.blocks:
         layers = tuple(
             LayerMeasure(
-                name=layer.name, count=count_layer(layer, trainable), output_shape=layer.output_shape,
+                name=layer.name,
+                count=count_layer(layer, trainable),
+                output_shape=layer.output_shape,
                 macs=layer_macs(layer),
-            )  # fmt: skip
+            )
             for layer in block.layers
         )
         total = sum((layer.count for layer in layers), ZERO)

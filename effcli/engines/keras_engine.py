@@ -24,9 +24,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from effcli.core.plan import BackbonePlan, LayerPlan, block_layers_for
+from effcli.core.report import BlockMeasure, Count, LayerMeasure, Measurements
 from effcli.files import atomic_target
-from effcli.plan import BackbonePlan, LayerPlan, block_layers_for
-from effcli.report import BlockMeasure, Count, LayerMeasure, Measurements
 
 NAME = "keras"
 PACKAGE = "effcli"
@@ -105,15 +105,24 @@ def make_layer(plan: LayerPlan, *, bn_momentum: float):
     layers = keras.layers
     if plan.op == "conv":
         return layers.Conv2D(
-            filters=plan.filters, kernel_size=plan.kernel_size, strides=plan.strides, padding=plan.padding,
-            use_bias=plan.use_bias, activation=plan.activation or None,
-            kernel_initializer=_initializer(keras), name=plan.name,
-        )  # fmt: skip
+            filters=plan.filters,
+            kernel_size=plan.kernel_size,
+            strides=plan.strides,
+            padding=plan.padding,
+            use_bias=plan.use_bias,
+            activation=plan.activation or None,
+            kernel_initializer=_initializer(keras),
+            name=plan.name,
+        )
     if plan.op == "dwconv":
         return layers.DepthwiseConv2D(
-            kernel_size=plan.kernel_size, strides=plan.strides, padding=plan.padding, use_bias=False,
-            depthwise_initializer=_initializer(keras), name=plan.name,
-        )  # fmt: skip
+            kernel_size=plan.kernel_size,
+            strides=plan.strides,
+            padding=plan.padding,
+            use_bias=False,
+            depthwise_initializer=_initializer(keras),
+            name=plan.name,
+        )
     if plan.op == "bn":
         return layers.BatchNormalization(axis=-1, momentum=bn_momentum, name=plan.name)
     if plan.op == "activation":
@@ -142,7 +151,7 @@ def _walk(plans, layers, x, block_input, apply):
     walk serves the functional build, the V2 block's call() and its build().
     """
     branch = None
-    for plan, layer in zip(plans, layers):
+    for plan, layer in zip(plans, layers, strict=True):
         if plan.op == "pool":
             branch = apply(layer, x)
         elif branch is not None and plan.op in ("reshape", "conv"):
@@ -168,9 +177,21 @@ def _register_block_class(keras):
         """
 
         def __init__(
-            self, *, kind, input_filters, input_channels, output_filters, expand_ratio, kernel_size,
-            strides, se_filters, drop_rate, activation="swish", bn_momentum=0.9, **kwargs,
-        ):  # fmt: skip
+            self,
+            *,
+            kind,
+            input_filters,
+            input_channels,
+            output_filters,
+            expand_ratio,
+            kernel_size,
+            strides,
+            se_filters,
+            drop_rate,
+            activation="swish",
+            bn_momentum=0.9,
+            **kwargs,
+        ):
             super().__init__(**kwargs)
             self.kind = kind
             self.input_filters = input_filters
@@ -184,11 +205,19 @@ def _register_block_class(keras):
             self.activation = activation
             self.bn_momentum = bn_momentum
             self.plans = block_layers_for(
-                "efficientnetv2", kind, self.name, input_channels=input_channels,
-                declared_in=input_filters, output_filters=output_filters, expand_ratio=expand_ratio,
-                kernel_size=kernel_size, strides=strides, se_filters=se_filters, drop_rate=drop_rate,
+                "efficientnetv2",
+                kind,
+                self.name,
+                input_channels=input_channels,
+                declared_in=input_filters,
+                output_filters=output_filters,
+                expand_ratio=expand_ratio,
+                kernel_size=kernel_size,
+                strides=strides,
+                se_filters=se_filters,
+                drop_rate=drop_rate,
                 activation=activation,
-            )  # fmt: skip
+            )
             self.block_layers = [make_layer(plan, bn_momentum=bn_momentum) for plan in self.plans]
             self.layer_shapes: list[tuple] = []  # per sublayer, in plan order (names may repeat)
 
@@ -226,11 +255,18 @@ def _register_block_class(keras):
         def get_config(self):
             config = super().get_config()
             config.update(
-                kind=self.kind, input_filters=self.input_filters, input_channels=self.input_channels,
-                output_filters=self.output_filters, expand_ratio=self.expand_ratio,
-                kernel_size=self.kernel_size, strides=self.strides, se_filters=self.se_filters,
-                drop_rate=self.drop_rate, activation=self.activation, bn_momentum=self.bn_momentum,
-            )  # fmt: skip
+                kind=self.kind,
+                input_filters=self.input_filters,
+                input_channels=self.input_channels,
+                output_filters=self.output_filters,
+                expand_ratio=self.expand_ratio,
+                kernel_size=self.kernel_size,
+                strides=self.strides,
+                se_filters=self.se_filters,
+                drop_rate=self.drop_rate,
+                activation=self.activation,
+                bn_momentum=self.bn_momentum,
+            )
             return config
 
     _block_class = EfficientNetV2Block
@@ -257,12 +293,19 @@ def build_model(plan: BackbonePlan):
     for block in plan.blocks:
         if block.keras_layer:
             x = block_class()(
-                name=block.keras_layer, kind=block.kind, input_filters=block.input_filters,
-                input_channels=block.input_channels, output_filters=block.output_filters,
-                expand_ratio=block.expand_ratio, kernel_size=block.kernel_size, strides=block.strides,
-                se_filters=block.se_filters, drop_rate=block.drop_rate, activation=plan.spec.activation,
+                name=block.keras_layer,
+                kind=block.kind,
+                input_filters=block.input_filters,
+                input_channels=block.input_channels,
+                output_filters=block.output_filters,
+                expand_ratio=block.expand_ratio,
+                kernel_size=block.kernel_size,
+                strides=block.strides,
+                se_filters=block.se_filters,
+                drop_rate=block.drop_rate,
+                activation=plan.spec.activation,
                 bn_momentum=momentum,
-            )(x)  # fmt: skip
+            )(x)
         else:
             layers = [make_layer(layer, bn_momentum=momentum) for layer in block.layers]
             x = _walk(block.layers, layers, x, x, lambda layer, value: layer(value))
@@ -357,10 +400,18 @@ def save_model(plan: BackbonePlan, path: Path) -> int:
 _BLOCK_NAME = __import__("re").compile(r"^block(\d+)([a-z]+)_")
 _PREPROCESSING = ("rescaling", "normalization", "input")
 _OPS = {
-    "Conv2D": "conv", "DepthwiseConv2D": "dwconv", "BatchNormalization": "bn", "Activation": "activation",
-    "ZeroPadding2D": "pad", "GlobalAveragePooling2D": "pool", "Reshape": "reshape", "Multiply": "multiply",
-    "Dropout": "dropout", "Add": "add", "Rescaling": "rescaling",
-}  # fmt: skip
+    "Conv2D": "conv",
+    "DepthwiseConv2D": "dwconv",
+    "BatchNormalization": "bn",
+    "Activation": "activation",
+    "ZeroPadding2D": "pad",
+    "GlobalAveragePooling2D": "pool",
+    "Reshape": "reshape",
+    "Multiply": "multiply",
+    "Dropout": "dropout",
+    "Add": "add",
+    "Rescaling": "rescaling",
+}
 
 
 def _group(name: str) -> str:
@@ -375,13 +426,13 @@ def _group(name: str) -> str:
 def _leaf_layers(layer, output_shape):
     """(layer, output shape) pairs inside one model-level layer (an effcli V2 block is opened up)."""
     if hasattr(layer, "block_layers") and hasattr(layer, "layer_shapes"):
-        return list(zip(layer.block_layers, [_shape(s) for s in layer.layer_shapes]))
+        return list(zip(layer.block_layers, [_shape(s) for s in layer.layer_shapes], strict=True))
     return [(layer, output_shape)]
 
 
 def _saved_block(name, members, input_channels, stage):
     """A BlockReport from the model-level layers of one block."""
-    from effcli.report import BlockReport, LayerReport
+    from effcli.core.report import BlockReport, LayerReport
 
     keras = import_keras()
     leaves = [leaf for layer, shape in members for leaf in _leaf_layers(layer, shape)]
@@ -390,11 +441,19 @@ def _saved_block(name, members, input_channels, stage):
         count = _count(leaf)
         kernel = leaf.kernel_size[0] if isinstance(leaf, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)) else 0
         strides = leaf.strides[0] if kernel else 1
-        layers.append(LayerReport(
-            name=leaf.name, op=_OPS.get(type(leaf).__name__, type(leaf).__name__), output_shape=shape,
-            params=count.params, trainable=count.trainable, non_trainable=count.non_trainable,
-            macs=_macs(leaf, shape) if len(shape) == 3 else 0, kernel_size=kernel, strides=strides,
-        ))  # fmt: skip
+        layers.append(
+            LayerReport(
+                name=leaf.name,
+                op=_OPS.get(type(leaf).__name__, type(leaf).__name__),
+                output_shape=shape,
+                params=count.params,
+                trainable=count.trainable,
+                non_trainable=count.non_trainable,
+                macs=_macs(leaf, shape) if len(shape) == 3 else 0,
+                kernel_size=kernel,
+                strides=strides,
+            )
+        )
     convs = [l for l in layers if l.op in ("conv", "dwconv") and "se_" not in l.name]
     depthwise = [l for l in layers if l.op == "dwconv"]
     se = next((l for l in layers if l.name.endswith("se_reduce")), None)
@@ -407,15 +466,27 @@ def _saved_block(name, members, input_channels, stage):
     is_block = kind in ("fused", "mbconv")
     count = sum((_count(layer) for layer, _ in members), Count(0, 0))
     return BlockReport(
-        name=name, stage=stage, type=kind, input_filters=input_channels, input_channels=input_channels,
-        output_filters=output_shape[-1], expanded_filters=expanded, se_filters=se.output_shape[-1] if se else 0,
-        kernel_size=main.kernel_size if main else 0, strides=max((l.strides for l in convs), default=1),
+        name=name,
+        stage=stage,
+        type=kind,
+        input_filters=input_channels,
+        input_channels=input_channels,
+        output_filters=output_shape[-1],
+        expanded_filters=expanded,
+        se_filters=se.output_shape[-1] if se else 0,
+        kernel_size=main.kernel_size if main else 0,
+        strides=max((l.strides for l in convs), default=1),
         expand_ratio=(expanded // input_channels if expanded % input_channels == 0 else None) if is_block else None,
         se_ratio=(round(se.output_shape[-1] / input_channels, 4) if se else 0.0) if is_block else None,
-        residual=any(l.op == "add" for l in layers), output_shape=output_shape, params=count.params,
-        trainable=count.trainable, non_trainable=count.non_trainable, macs=sum(l.macs for l in layers),
-        drop_rate=drop if is_block else None, layers=tuple(layers),
-    )  # fmt: skip
+        residual=any(l.op == "add" for l in layers),
+        output_shape=output_shape,
+        params=count.params,
+        trainable=count.trainable,
+        non_trainable=count.non_trainable,
+        macs=sum(l.macs for l in layers),
+        drop_rate=drop if is_block else None,
+        layers=tuple(layers),
+    )
 
 
 def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras"):
@@ -426,8 +497,8 @@ def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: st
     any, is a row of its own. With ``size`` the model is re-traced at that input
     size (needed when it was saved with a free input size).
     """
+    from effcli.core.report import PyramidLevel, Report, Totals
     from effcli.errors import EffcliError
-    from effcli.report import PyramidLevel, Report, Totals
 
     with native_stderr_silenced() as stream, _spinner(stream, f"Loading {path.name} with Keras..."):
         keras = import_keras()
@@ -476,27 +547,57 @@ def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: st
         final = last if pyramid == "timm" or "top" not in groups else next(b for b in body if b.type == "top")
         taps.append((final, groups[final.name][-1][0].name))
         levels = tuple(
-            PyramidLevel(level=f"P{i + 1}", layer=layer, block=block.name, output_shape=block.output_shape,
-                         stride=cumulative[block.name])
+            PyramidLevel(
+                level=f"P{i + 1}",
+                layer=layer,
+                block=block.name,
+                output_shape=block.output_shape,
+                stride=cumulative[block.name],
+            )
             for i, (block, layer) in enumerate(taps)
-        )  # fmt: skip
+        )
         has_se = any(b.se_filters for b in blocks)
-        family = "efficientnetv2" if any(b.type == "fused" for b in blocks) else (
-            "efficientnetv1" if has_se else "efficientnetlite")
-        activation = next((l.activation.__name__ if callable(l.activation) else str(l.activation)
-                           for l in model.layers if isinstance(l, keras.layers.Activation)), "unknown")
+        family = (
+            "efficientnetv2"
+            if any(b.type == "fused" for b in blocks)
+            else ("efficientnetv1" if has_se else "efficientnetlite")
+        )
+        activation = next(
+            (
+                l.activation.__name__ if callable(l.activation) else str(l.activation)
+                for l in model.layers
+                if isinstance(l, keras.layers.Activation)
+            ),
+            "unknown",
+        )
         total = _count(model)
-        from effcli.scaling import FAMILIES
+        from effcli.core.families import FAMILIES
 
         report = Report(
-            name=model.name, family=family, family_title=FAMILIES[family].title, source=str(path),
-            engine="keras (saved model)", input_shape=input_shape, width_coefficient=None, depth_coefficient=None,
-            depth_divisor=None, min_depth=None, activation=activation, drop_rate=None, blocks=tuple(blocks),
+            name=model.name,
+            family=family,
+            family_title=FAMILIES[family].title,
+            source=str(path),
+            engine="keras (saved model)",
+            input_shape=input_shape,
+            width_coefficient=None,
+            depth_coefficient=None,
+            depth_divisor=None,
+            min_depth=None,
+            activation=activation,
+            drop_rate=None,
+            blocks=tuple(blocks),
             pyramid=levels,
-            totals=Totals(params=total.params, trainable=total.trainable, non_trainable=total.non_trainable,
-                          macs=sum(b.macs for b in blocks),
-                          activation_bytes=sum(b.activation_bytes for b in blocks)),
-            warnings=(), notes=(), pyramid_convention=pyramid,
-        )  # fmt: skip
+            totals=Totals(
+                params=total.params,
+                trainable=total.trainable,
+                non_trainable=total.non_trainable,
+                macs=sum(b.macs for b in blocks),
+                activation_bytes=sum(b.activation_bytes for b in blocks),
+            ),
+            warnings=(),
+            notes=(),
+            pyramid_convention=pyramid,
+        )
         keras.backend.clear_session()
         return report

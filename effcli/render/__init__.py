@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from effcli.core.report import Report
 from effcli.errors import EffcliError
-from effcli.report import Report
 
 FORMATS = ("table", "json", "csv", "markdown")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from effcli.report import Report
+from effcli.core.report import Report
 
 
 class JsonRenderer:

@@ -8,18 +8,66 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from effcli.render.common import (
-    BLOCK_COLUMNS, COMPARE_COLUMNS, FILTER_COLUMNS, LAYER_COLUMNS, PYRAMID_COLUMNS, REPEAT_COLUMNS,
-    TOTAL_COLUMNS, block_cells, comparison_header, entry_cells, exact_text, explanation_header, header_lines,
-    int_text, layer_cells, layer_row_in_block_table, model_label, pyramid_cell, scaling_header,
-    scaling_result_lines, shape_text, share_text, total_cells, totals_lines, PRESET_COLUMNS, preset_cells,
-    PLAN_COLUMNS, plan_cells, plan_lines, bar, stage_shares,
-)  # fmt: skip
-from effcli.report import Report
+from effcli.core.report import Report
+from effcli.render.text import (
+    BLOCK_COLUMNS,
+    COMPARE_COLUMNS,
+    FILTER_COLUMNS,
+    LAYER_COLUMNS,
+    PLAN_COLUMNS,
+    PRESET_COLUMNS,
+    PYRAMID_COLUMNS,
+    REPEAT_COLUMNS,
+    TOTAL_COLUMNS,
+    bar,
+    block_cells,
+    comparison_header,
+    entry_cells,
+    exact_text,
+    explanation_header,
+    header_lines,
+    int_text,
+    layer_cells,
+    layer_row_in_block_table,
+    model_label,
+    plan_cells,
+    plan_lines,
+    preset_cells,
+    pyramid_cell,
+    scaling_header,
+    scaling_result_lines,
+    shape_text,
+    share_text,
+    stage_shares,
+    total_cells,
+    totals_lines,
+)
 
-NUMERIC = {"Kernel", "Stride", "Expand", "Params", "MACs", "Drop rate", "Channels", "Repeats", "Out filters",
-           "Blocks", "Base filters", "x width (exact)", "Rounded", "Base repeats", "x depth (exact)", "Trainable",
-           "Non-trainable", "Share", "Width", "Depth", "Resolution", "#", "of budget"}
+NUMERIC = {
+    "Kernel",
+    "Stride",
+    "Expand",
+    "Params",
+    "MACs",
+    "Drop rate",
+    "Channels",
+    "Repeats",
+    "Out filters",
+    "Blocks",
+    "Base filters",
+    "x width (exact)",
+    "Rounded",
+    "Base repeats",
+    "x depth (exact)",
+    "Trainable",
+    "Non-trainable",
+    "Share",
+    "Width",
+    "Depth",
+    "Resolution",
+    "#",
+    "of budget",
+}
 DIFFERENT = "bold yellow"
 PYRAMID_TITLES = {"keras": "keras-cv rule", "timm": "timm rule"}
 TYPE_STYLES = {"stem": "magenta", "top": "magenta", "fused": "cyan", "mbconv": "green"}
@@ -57,15 +105,22 @@ class TableRenderer:
             if self.layers:
                 for layer in block.layers:
                     blocks.add_row(*layer_row_in_block_table(layer), style="dim")
-        pyramid = Table(title=f"Pyramid levels ({PYRAMID_TITLES[report.pyramid_convention]})", title_justify="left",
-                        header_style="bold")  # fmt: skip
+        pyramid = Table(
+            title=f"Pyramid levels ({PYRAMID_TITLES[report.pyramid_convention]})",
+            title_justify="left",
+            header_style="bold",
+        )
         for column in PYRAMID_COLUMNS:
             pyramid.add_column(column, justify="right" if column in NUMERIC | {"Stride"} else "left", no_wrap=True)
         for level in report.pyramid:
             pyramid.add_row(
-                level.level, level.layer, level.block, shape_text(level.output_shape),
-                str(level.stride), int_text(level.channels),
-            )  # fmt: skip
+                level.level,
+                level.layer,
+                level.block,
+                shape_text(level.output_shape),
+                str(level.stride),
+                int_text(level.channels),
+            )
         header = header_lines(report) + [("Engine", report.engine)]  # table view only: other formats are
         parts: list = [_key_value_grid(header), "", blocks, "", self._stage_bars(report), "", pyramid, ""]
         parts.append(_key_value_grid(totals_lines(report)))
@@ -78,18 +133,25 @@ class TableRenderer:
     def _stage_bars(self, report: Report) -> Table:
         """Each stage's share of the params and the MACs, as bars."""
         table = Table(title="Where the params and MACs are", title_justify="left", header_style="bold")
-        for column, justify in (("Stage", "left"), ("Blocks", "right"), ("Params", "right"), ("", "left"),
-                                ("MACs", "right"), ("", "left")):  # fmt: skip
+        for column, justify in (
+            ("Stage", "left"),
+            ("Blocks", "right"),
+            ("Params", "right"),
+            ("", "left"),
+            ("MACs", "right"),
+            ("", "left"),
+        ):
             table.add_column(column, justify=justify, no_wrap=True)
         totals = report.totals
         for stage in stage_shares(report):
             table.add_row(
-                stage.label, str(stage.blocks) if stage.blocks else "-",
+                stage.label,
+                str(stage.blocks) if stage.blocks else "-",
                 f"{100 * stage.params / totals.params:.1f}%" if totals.params else "-",
                 Text(bar(stage.params, totals.params), style="cyan"),
                 f"{100 * stage.macs / totals.macs:.1f}%" if totals.macs else "-",
                 Text(bar(stage.macs, totals.macs), style="green"),
-            )  # fmt: skip
+            )
         return table
 
     def _table(self, title: str, columns) -> Table:
@@ -105,18 +167,21 @@ class TableRenderer:
         return Text(text, style=DIFFERENT) if self.color else f"{text} *"
 
     def comparison_renderables(self, comparison) -> list:
-        stages = self._table("Stages (aligned by stage number; * = differs from model 1)"
-                             if not self.color else "Stages (aligned by stage number; yellow = differs from model 1)",
-                             COMPARE_COLUMNS)  # fmt: skip
+        stages = self._table(
+            "Stages (aligned by stage number; * = differs from model 1)"
+            if not self.color
+            else "Stages (aligned by stage number; yellow = differs from model 1)",
+            COMPARE_COLUMNS,
+        )
         for n, row in enumerate(comparison.rows):
             if n:
                 stages.add_section()
             first = row.entries[0]
             first_cells = entry_cells(first)
-            for i, (report, entry) in enumerate(zip(comparison.reports, row.entries)):
+            for i, (report, entry) in enumerate(zip(comparison.reports, row.entries, strict=True)):
                 cells = entry_cells(entry)
                 if i:
-                    cells = [self._differs(c, c != f) for c, f in zip(cells, first_cells)]
+                    cells = [self._differs(c, c != f) for c, f in zip(cells, first_cells, strict=True)]
                 stages.add_row(row.label if i == 0 else "", model_label(i, report), *cells)
         totals = self._table("Totals (ratios to model 1)", TOTAL_COLUMNS)
         for i in range(len(comparison.reports)):
@@ -127,10 +192,12 @@ class TableRenderer:
         )
         for n, level in enumerate(comparison.levels):
             cells = [pyramid_cell(r, n) for r in comparison.reports]
-            first_shape = comparison.reports[0].pyramid[n].output_shape if n < len(comparison.reports[0].pyramid) else None
+            first_shape = (
+                comparison.reports[0].pyramid[n].output_shape if n < len(comparison.reports[0].pyramid) else None
+            )
             marked = [cells[0]] + [
                 self._differs(c, n >= len(r.pyramid) or r.pyramid[n].output_shape != first_shape)
-                for c, r in zip(cells[1:], comparison.reports[1:])
+                for c, r in zip(cells[1:], comparison.reports[1:], strict=True)
             ]
             pyramid.add_row(level, *marked)
         header = comparison_header(comparison) + [("Engine", comparison.reports[0].engine)]
@@ -140,8 +207,13 @@ class TableRenderer:
         filters = self._table("round_filters", FILTER_COLUMNS)
         for r in scaling.filters:
             changed = r.rule not in ("nearest multiple",) and not r.rule.startswith("fixed")
-            filters.add_row(r.row, str(r.base), exact_text(r.scaled), str(r.result),
-                            Text(r.rule, style="yellow") if changed and self.color else r.rule)  # fmt: skip
+            filters.add_row(
+                r.row,
+                str(r.base),
+                exact_text(r.scaled),
+                str(r.result),
+                Text(r.rule, style="yellow") if changed and self.color else r.rule,
+            )
         repeats = self._table("round_repeats", REPEAT_COLUMNS)
         for r in scaling.repeats:
             repeats.add_row(str(r.stage), str(r.base), exact_text(r.scaled), str(r.result), r.rule)
@@ -165,8 +237,9 @@ class TableRenderer:
         return [_key_value_grid(explanation_header(explanation)), "", layers, "", Text("Why", style="bold"), why]
 
     def render_plan(self, result) -> str:
-        table = self._table("Frontier: the largest networks within the budget (no other has more params and more MACs)",
-                            PLAN_COLUMNS)  # fmt: skip
+        table = self._table(
+            "Frontier: the largest networks within the budget (no other has more params and more MACs)", PLAN_COLUMNS
+        )
         for i, candidate in enumerate(result.frontier):
             table.add_row(*plan_cells(i, candidate, result))
         parts = [_key_value_grid(plan_lines(result)), "", table]

@@ -30,7 +30,7 @@ import keras  # noqa: E402
 import keras_cv  # noqa: E402
 import numpy as np  # noqa: E402
 
-from effcli.presets import load_preset, preset_names  # noqa: E402
+from effcli.config.presets import load_preset, preset_names  # noqa: E402
 
 BACKBONES = {
     "efficientnetv2": keras_cv.models.EfficientNetV2Backbone,
@@ -83,9 +83,13 @@ def describe(model) -> dict:
             if isinstance(layer, keras.layers.Dropout):
                 entry["drop_rate"] = float(layer.rate)
             entry["layers"].append(
-                {"name": layer.name, "trainable": trainable, "non_trainable": non_trainable,
-                 "output_shape": out_shape(layer)}
-            )  # fmt: skip
+                {
+                    "name": layer.name,
+                    "trainable": trainable,
+                    "non_trainable": non_trainable,
+                    "output_shape": out_shape(layer),
+                }
+            )
     for entry in blocks.values():
         entry["params"] = entry["trainable"] + entry["non_trainable"]
     pyramid = [
@@ -109,11 +113,14 @@ def build_keras_cv(name: str, height: int, width: int):
 
 
 APPLICATIONS_V2 = {
-    "efficientnetv2_b0": "EfficientNetV2B0", "efficientnetv2_b1": "EfficientNetV2B1",
-    "efficientnetv2_b2": "EfficientNetV2B2", "efficientnetv2_b3": "EfficientNetV2B3",
-    "efficientnetv2_s": "EfficientNetV2S", "efficientnetv2_m": "EfficientNetV2M",
+    "efficientnetv2_b0": "EfficientNetV2B0",
+    "efficientnetv2_b1": "EfficientNetV2B1",
+    "efficientnetv2_b2": "EfficientNetV2B2",
+    "efficientnetv2_b3": "EfficientNetV2B3",
+    "efficientnetv2_s": "EfficientNetV2S",
+    "efficientnetv2_m": "EfficientNetV2M",
     "efficientnetv2_l": "EfficientNetV2L",
-}  # fmt: skip
+}
 APPLICATIONS_V1 = {f"efficientnetv1_b{i}": f"EfficientNetB{i}" for i in range(8)}
 
 

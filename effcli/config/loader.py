@@ -1,4 +1,4 @@
-"""Validated, frozen backbone specs; YAML in (two forms) and out.
+"""YAML configs in (two forms) and out: parsing and validation into a BackboneSpec.
 
 Two input forms are accepted:
 
@@ -14,136 +14,30 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from effcli.core.families import FAMILIES, V2, FamilyRules
+from effcli.core.limits import (
+    MAX_CHANNELS,
+    MAX_COEFFICIENT,
+    MAX_CONFIG_BYTES,
+    MAX_FILTERS,
+    MAX_KERNEL,
+    MAX_REPEATS,
+    MAX_RESOLUTION,
+)
+from effcli.core.spec import (
+    ACTIVATIONS,
+    BLOCK_ALIASES,
+    KERAS_CV_KEYS,
+    READABLE_KEYS,
+    STACKWISE_KEYS,
+    STAGE_KEYS,
+    BackboneSpec,
+    StageSpec,
+)
 from effcli.errors import EffcliError
-from effcli.scaling import FAMILIES, V2, FamilyRules
-
-ACTIVATIONS = (
-    "swish", "silu", "relu", "relu6", "gelu", "elu", "selu", "sigmoid", "tanh",
-    "hard_swish", "hard_silu", "hard_sigmoid", "leaky_relu", "mish", "softplus",
-    "softsign", "linear",
-)  # fmt: skip
-BLOCK_ALIASES = {"fused": "fused", "mbconv": "mbconv", "unfused": "mbconv"}
-MAX_KERNEL = 31
-MAX_RESOLUTION = 8192
-MAX_CHANNELS = 4096
-MAX_COEFFICIENT = 100.0
-MAX_REPEATS = 1000
-MAX_FILTERS = 100_000
-MAX_CONFIG_BYTES = 1_000_000  # a stage config is a few hundred bytes; refuse to parse megabytes
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    """One stage as written in the config (before width/depth scaling)."""
-
-    block: str  # "fused" | "mbconv"
-    kernel_size: int
-    repeats: int
-    input_filters: int
-    output_filters: int
-    expand_ratio: int
-    se_ratio: float
-    strides: int
-
-
-@dataclass(frozen=True)
-class BackboneSpec:
-    """A whole backbone as configured: stages plus the global settings."""
-
-    name: str
-    family: str
-    stages: tuple[StageSpec, ...]
-    width_coefficient: float = 1.0
-    depth_coefficient: float = 1.0
-    depth_divisor: int = 8
-    min_depth: int | None = 8
-    activation: str = "swish"
-    drop_rate: float = 0.2
-    input_shape: tuple[int | None, int | None, int] = (None, None, 3)
-    include_rescaling: bool = False
-    trainable: bool = True
-    description: str = ""
-    native_resolution: int | None = None
-    source: str = field(default="<config>", compare=False)
-    form: str = field(default="readable", compare=False)  # "readable" | "keras-cv"
-
-    def field_path(self, stage_index: int, key: str) -> str:
-        """How the config file spells a stage field, for error messages."""
-        if self.form == "keras-cv":
-            list_key = next(k for k, v in STACKWISE_KEYS.items() if v == key)
-            return f"{list_key}[{stage_index}]"
-        return f"stages[{stage_index}].{key}"
-
-    @property
-    def rules(self) -> FamilyRules:
-        return FAMILIES[self.family]
-
-    def with_changes(self, **changes: Any) -> BackboneSpec:
-        return replace(self, **changes)
-
-    def to_readable_dict(self) -> dict[str, Any]:
-        """The readable stage-list form, as effcli writes it (loads back identically)."""
-        data: dict[str, Any] = {"name": self.name}
-        if self.description:
-            data["description"] = self.description
-        data["family"] = self.family
-        if self.native_resolution is not None:
-            data["native_resolution"] = self.native_resolution
-        data["width_coefficient"] = self.width_coefficient
-        data["depth_coefficient"] = self.depth_coefficient
-        data["depth_divisor"] = self.depth_divisor
-        if self.rules.uses_min_depth:
-            data["min_depth"] = self.min_depth
-        data["activation"] = self.activation
-        data["drop_rate"] = self.drop_rate
-        data["input_shape"] = list(self.input_shape)
-        if self.include_rescaling:
-            data["include_rescaling"] = True
-        if not self.trainable:
-            data["trainable"] = False
-        stages = []
-        for stage in self.stages:
-            entry = asdict(stage)
-            if not self.rules.has_se:
-                del entry["se_ratio"]
-            stages.append(entry)
-        data["stages"] = stages
-        return data
-
-    def to_keras_cv_config(self) -> dict[str, Any]:
-        """Keyword arguments for keras-cv 0.9's backbone class of this family."""
-        config: dict[str, Any] = {
-            "include_rescaling": self.include_rescaling,
-            "width_coefficient": self.width_coefficient,
-            "depth_coefficient": self.depth_coefficient,
-            "stackwise_kernel_sizes": [s.kernel_size for s in self.stages],
-            "stackwise_num_repeats": [s.repeats for s in self.stages],
-            "stackwise_input_filters": [s.input_filters for s in self.stages],
-            "stackwise_output_filters": [s.output_filters for s in self.stages],
-            "stackwise_expansion_ratios": [s.expand_ratio for s in self.stages],
-            "stackwise_strides": [s.strides for s in self.stages],
-            "depth_divisor": self.depth_divisor,
-            "activation": self.activation,
-            "input_shape": list(self.input_shape),
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-        if self.rules.has_se:
-            config["stackwise_squeeze_and_excite_ratios"] = [s.se_ratio for s in self.stages]
-        if self.family == V2:
-            config["stackwise_conv_types"] = [
-                "fused" if s.block == "fused" else "unfused" for s in self.stages
-            ]
-            config["min_depth"] = self.min_depth
-            config["skip_connection_dropout"] = self.drop_rate
-        else:
-            config["drop_connect_rate"] = self.drop_rate
-        return config
-
 
 # --------------------------------------------------------------------------- checks
 
@@ -164,9 +58,7 @@ class _Checker:
             raise self.fail(name, f"must be from {low} to {high}, got {value}")
         return value
 
-    def number(
-        self, value: Any, name: str, *, low: float, high: float, low_open: bool = False
-    ) -> float:
+    def number(self, value: Any, name: str, *, low: float, high: float, low_open: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(name, f"expected a number, got {_show(value)}")
         value = float(value)
@@ -232,33 +124,6 @@ def _num(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-# --------------------------------------------------------------------------- parsing
-
-_COMMON_KEYS = (
-    "name", "description", "family", "native_resolution", "width_coefficient",
-    "depth_coefficient", "depth_divisor", "min_depth", "activation", "input_shape",
-    "include_rescaling", "trainable",
-)  # fmt: skip
-READABLE_KEYS = _COMMON_KEYS + ("drop_rate", "stages")
-STAGE_KEYS = (
-    "block", "kernel_size", "repeats", "input_filters", "output_filters",
-    "expand_ratio", "se_ratio", "strides",
-)  # fmt: skip
-STACKWISE_KEYS = {
-    "stackwise_kernel_sizes": "kernel_size",
-    "stackwise_num_repeats": "repeats",
-    "stackwise_input_filters": "input_filters",
-    "stackwise_output_filters": "output_filters",
-    "stackwise_expansion_ratios": "expand_ratio",
-    "stackwise_squeeze_and_excite_ratios": "se_ratio",
-    "stackwise_strides": "strides",
-    "stackwise_conv_types": "block",
-}
-KERAS_CV_KEYS = _COMMON_KEYS + tuple(STACKWISE_KEYS) + (
-    "skip_connection_dropout", "drop_connect_rate", "dropout_rate", "input_tensor",
-)  # fmt: skip
-
-
 def parse_spec(data: Any, *, source: str) -> BackboneSpec:
     """Validate a loaded YAML document into a BackboneSpec."""
     check = _Checker(source)
@@ -274,8 +139,7 @@ def parse_spec(data: Any, *, source: str) -> BackboneSpec:
         return _parse_keras_cv(data, check)
     raise check.fail(
         "stages",
-        "missing; a config needs 'stages' (readable form) or the 'stackwise_*' lists "
-        "of keras-cv's get_config()",
+        "missing; a config needs 'stages' (readable form) or the 'stackwise_*' lists of keras-cv's get_config()",
     )
 
 
@@ -316,9 +180,7 @@ def _parse_globals(data: dict, check: _Checker, rules: FamilyRules) -> dict[str,
                 "min_depth",
                 f"{rules.name} has no minimum depth (only efficientnetv2 uses it); remove this key",
             )
-    out["activation"] = check.choice(
-        data.get("activation", rules.default_activation), "activation", ACTIVATIONS
-    )
+    out["activation"] = check.choice(data.get("activation", rules.default_activation), "activation", ACTIVATIONS)
     if "input_shape" in data:
         out["input_shape"] = _parse_input_shape(data["input_shape"], check)
     for key in ("include_rescaling", "trainable"):
@@ -331,9 +193,7 @@ def _parse_input_shape(value: Any, check: _Checker) -> tuple[int | None, int | N
     if value is None:
         return (None, None, 3)
     if not isinstance(value, (list, tuple)) or len(value) != 3:
-        raise check.fail(
-            "input_shape", f"expected a list [height, width, channels], got {_show(value)}"
-        )
+        raise check.fail("input_shape", f"expected a list [height, width, channels], got {_show(value)}")
     height, width, channels = value
     dims: list[int | None] = []
     for label, dim in (("height", height), ("width", width)):
@@ -406,10 +266,15 @@ def _parse_stage(raw: dict, check: _Checker, rules: FamilyRules, path) -> StageS
 def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
     rules = _parse_family(data, check)
     required = [
-        "stackwise_kernel_sizes", "stackwise_num_repeats", "stackwise_input_filters",
-        "stackwise_output_filters", "stackwise_expansion_ratios", "stackwise_strides",
-        "width_coefficient", "depth_coefficient",
-    ]  # fmt: skip
+        "stackwise_kernel_sizes",
+        "stackwise_num_repeats",
+        "stackwise_input_filters",
+        "stackwise_output_filters",
+        "stackwise_expansion_ratios",
+        "stackwise_strides",
+        "width_coefficient",
+        "depth_coefficient",
+    ]
     allowed = list(KERAS_CV_KEYS)
     if rules.has_se:
         required.insert(5, "stackwise_squeeze_and_excite_ratios")

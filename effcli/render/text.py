@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from effcli.report import BlockReport, Report
+from effcli.core.report import BlockReport, Report
 
 TYPE_LABELS = {"stem": "stem", "top": "top", "fused": "Fused-MBConv", "mbconv": "MBConv"}
 BLOCK_COLUMNS = (
-    "Block", "Type", "Kernel", "Stride", "Expand", "SE", "In -> Out", "Residual",
-    "Output shape", "Params", "MACs", "Drop rate",
-)  # fmt: skip
+    "Block",
+    "Type",
+    "Kernel",
+    "Stride",
+    "Expand",
+    "SE",
+    "In -> Out",
+    "Residual",
+    "Output shape",
+    "Params",
+    "MACs",
+    "Drop rate",
+)
 MACS_LABEL = "MACs (the papers' FLOPs)"
 PYRAMID_COLUMNS = ("Level", "Layer", "Block", "Output shape", "Stride", "Channels")
 
@@ -89,7 +99,18 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
     ]
 
 
-COMPARE_COLUMNS = ("Stage", "Model", "Type", "Kernel", "Stride", "Repeats", "Out filters", "Output shape", "Params", "MACs")
+COMPARE_COLUMNS = (
+    "Stage",
+    "Model",
+    "Type",
+    "Kernel",
+    "Stride",
+    "Repeats",
+    "Out filters",
+    "Output shape",
+    "Params",
+    "MACs",
+)
 FILTER_COLUMNS = ("Row", "Base filters", "x width (exact)", "Rounded", "Rule")
 REPEAT_COLUMNS = ("Stage", "Base repeats", "x depth (exact)", "Repeats", "Rule")
 
@@ -160,11 +181,14 @@ def scaling_header(scaling) -> list[tuple[str, str]]:
     compound = []
     if scaling.compound is not None:
         c = scaling.compound
-        compound = [(
-            "Compound rule",
-            f"phi {c.phi:g}: depth {c.alpha:g}^{c.phi:g} = {c.depth:.4g}, width {c.beta:g}^{c.phi:g} = {c.width:.4g}, "
-            f"resolution {c.base_resolution} x {c.gamma:g}^{c.phi:g} = {c.resolution_exact:.1f} -> {c.resolution}",
-        )]  # fmt: skip
+        compound = [
+            (
+                "Compound rule",
+                f"phi {c.phi:g}: depth {c.alpha:g}^{c.phi:g} = {c.depth:.4g}, "
+                f"width {c.beta:g}^{c.phi:g} = {c.width:.4g}, "
+                f"resolution {c.base_resolution} x {c.gamma:g}^{c.phi:g} = {c.resolution_exact:.1f} -> {c.resolution}",
+            )
+        ]
     return compound + [
         ("Base", f"{scaling.base.name} ({spec.rules.title})"),
         (
@@ -224,12 +248,15 @@ def layer_row_in_block_table(layer) -> list[str]:
         layer.keras_class,
         f"{layer.kernel_size}x{layer.kernel_size}" if conv else "",
         str(layer.strides) if conv else "",
-        "", "", "", "",
+        "",
+        "",
+        "",
+        "",
         shape_text(layer.output_shape),
         int_text(layer.params) if layer.params else "",
         macs_text(layer.macs) if layer.macs else "",
         "",
-    ]  # fmt: skip
+    ]
 
 
 def explanation_header(explanation) -> list[tuple[str, str]]:
@@ -239,10 +266,13 @@ def explanation_header(explanation) -> list[tuple[str, str]]:
         ("Block", f"{block.name} (stage {block.stage}, {TYPE_LABELS.get(block.type, block.type)})"),
         ("Channel flow", " -> ".join(explanation.flow)),
         ("Output shape", shape_text(block.output_shape)),
-        ("Params", f"{int_text(block.params)} ({int_text(block.trainable)} trainable, "
-                   f"{int_text(block.non_trainable)} non-trainable)"),
+        (
+            "Params",
+            f"{int_text(block.params)} ({int_text(block.trainable)} trainable, "
+            f"{int_text(block.non_trainable)} non-trainable)",
+        ),
         ("MACs", f"{macs_text(block.macs)} ({int_text(block.macs)})"),
-    ]  # fmt: skip
+    ]
     if block.drop_rate is not None:
         rows.append(("Drop rate", f"{block.drop_rate:.3f}"))
     rows.append(("Residual", "yes" if block.residual else "no"))
@@ -253,16 +283,33 @@ def share_text(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
-PRESET_COLUMNS = ("Preset", "Aliases", "Family", "Width", "Depth", "Resolution", "Blocks", "Params", "MACs",
-                  "Description")  # fmt: skip
+PRESET_COLUMNS = (
+    "Preset",
+    "Aliases",
+    "Family",
+    "Width",
+    "Depth",
+    "Resolution",
+    "Blocks",
+    "Params",
+    "MACs",
+    "Description",
+)
 
 
 def preset_cells(entry) -> list[str]:
     return [
-        entry.name, ", ".join(entry.aliases), entry.family_title, coefficient_text(entry.width_coefficient),
-        coefficient_text(entry.depth_coefficient), str(entry.native_resolution), str(entry.blocks),
-        int_text(entry.params), f"{entry.macs / 1e9:.2f}G", entry.description,
-    ]  # fmt: skip
+        entry.name,
+        ", ".join(entry.aliases),
+        entry.family_title,
+        coefficient_text(entry.width_coefficient),
+        coefficient_text(entry.depth_coefficient),
+        str(entry.native_resolution),
+        str(entry.blocks),
+        int_text(entry.params),
+        f"{entry.macs / 1e9:.2f}G",
+        entry.description,
+    ]
 
 
 PLAN_COLUMNS = ("#", "Width", "Depth", "Resolution", "Blocks", "Params", "of budget", "MACs", "of budget")
@@ -271,10 +318,16 @@ PLAN_COLUMNS = ("#", "Width", "Depth", "Resolution", "Blocks", "Params", "of bud
 def plan_cells(index: int, candidate, result) -> list[str]:
     macs_share = "-" if result.max_macs is None else f"{100 * candidate.macs / result.max_macs:.0f}%"
     return [
-        str(index + 1), f"{candidate.width:g}", f"{candidate.depth:g}", str(candidate.resolution),
-        str(candidate.blocks), int_text(candidate.params), f"{100 * candidate.params / result.max_params:.0f}%",
-        f"{candidate.macs / 1e9:.3f} G", macs_share,
-    ]  # fmt: skip
+        str(index + 1),
+        f"{candidate.width:g}",
+        f"{candidate.depth:g}",
+        str(candidate.resolution),
+        str(candidate.blocks),
+        int_text(candidate.params),
+        f"{100 * candidate.params / result.max_params:.0f}%",
+        f"{candidate.macs / 1e9:.3f} G",
+        macs_share,
+    ]
 
 
 def plan_lines(result) -> list[tuple[str, str]]:
@@ -284,14 +337,20 @@ def plan_lines(result) -> list[tuple[str, str]]:
     return [
         ("Base", f"{result.base.name} ({result.base.rules.title})"),
         ("Budget", budget),
-        ("Searched", f"width {result.widths[0]:g}..{result.widths[-1]:g} ({len(result.widths)} values), depth "
-                     f"{result.depths[0]:g}..{result.depths[-1]:g} ({len(result.depths)}), resolution "
-                     f"{result.resolutions[0]}..{result.resolutions[-1]} ({len(result.resolutions)})"),
-        ("Evaluated", f"{int_text(result.evaluated)} candidates ({int_text(result.networks)} distinct networks) in "
-                      f"{result.seconds:.2f} s: {int_text(int(result.rate))} candidates/s; "
-                      f"{int_text(result.within_budget)} within budget; {int_text(result.pruned)} wider ones skipped "
-                      "(params only grow with the width)"),
-    ]  # fmt: skip
+        (
+            "Searched",
+            f"width {result.widths[0]:g}..{result.widths[-1]:g} ({len(result.widths)} values), depth "
+            f"{result.depths[0]:g}..{result.depths[-1]:g} ({len(result.depths)}), resolution "
+            f"{result.resolutions[0]}..{result.resolutions[-1]} ({len(result.resolutions)})",
+        ),
+        (
+            "Evaluated",
+            f"{int_text(result.evaluated)} candidates ({int_text(result.networks)} distinct networks) in "
+            f"{result.seconds:.2f} s: {int_text(int(result.rate))} candidates/s; "
+            f"{int_text(result.within_budget)} within budget; {int_text(result.pruned)} wider ones skipped "
+            "(params only grow with the width)",
+        ),
+    ]
 
 
 BAR_WIDTH = 30

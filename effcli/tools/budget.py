@@ -17,11 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core.families import TOP_BASE_FILTERS, round_filters, stage_repeats
+from effcli.core.limits import MAX_COEFFICIENT, MAX_RESOLUTION
+from effcli.core.plan import BackbonePlan, make_plan
+from effcli.core.spec import BackboneSpec
 from effcli.engines.analytic import layer_macs
 from effcli.errors import EffcliError
-from effcli.plan import BackbonePlan, make_plan
-from effcli.scaling import TOP_BASE_FILTERS, round_filters, stage_repeats
-from effcli.spec import MAX_COEFFICIENT, MAX_RESOLUTION, BackboneSpec
 
 ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15  # depth, width, resolution (EfficientNet paper, section 3.3)
 _SUFFIXES = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
@@ -41,15 +42,21 @@ class Compound:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "phi": self.phi, "alpha": self.alpha, "beta": self.beta, "gamma": self.gamma,
-            "base_resolution": self.base_resolution, "depth_coefficient": self.depth,
-            "width_coefficient": self.width, "resolution_exact": self.resolution_exact,
+            "phi": self.phi,
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "gamma": self.gamma,
+            "base_resolution": self.base_resolution,
+            "depth_coefficient": self.depth,
+            "width_coefficient": self.width,
+            "resolution_exact": self.resolution_exact,
             "resolution": self.resolution,
-        }  # fmt: skip
+        }
 
 
-def compound(phi: float, *, base_resolution: int, alpha: float = ALPHA, beta: float = BETA,
-             gamma: float = GAMMA) -> Compound:  # fmt: skip
+def compound(
+    phi: float, *, base_resolution: int, alpha: float = ALPHA, beta: float = BETA, gamma: float = GAMMA
+) -> Compound:
     """depth alpha^phi, width beta^phi, resolution base * gamma^phi (rounded to the nearest integer)."""
     for name, value in (("--phi", phi), ("--alpha", alpha), ("--beta", beta), ("--gamma", gamma)):
         if not math.isfinite(value):
@@ -101,10 +108,14 @@ def parse_resolutions(text: str | None, default: tuple[int, int, int] = (128, 64
         high = numbers[1] if len(numbers) > 1 else low
         step = numbers[2] if len(numbers) > 2 else default[2]
     if not (1 <= low <= high <= MAX_RESOLUTION) or step < 1:
-        raise EffcliError(f"sizes must satisfy 1 <= MIN <= MAX <= {MAX_RESOLUTION} and STEP >= 1", source="--resolution")
+        raise EffcliError(
+            f"sizes must satisfy 1 <= MIN <= MAX <= {MAX_RESOLUTION} and STEP >= 1", source="--resolution"
+        )
     values = list(range(low, high + 1, step))
     if len(values) > 512:
-        raise EffcliError(f"{len(values)} resolutions is too many; at most 512 (use a larger STEP)", source="--resolution")
+        raise EffcliError(
+            f"{len(values)} resolutions is too many; at most 512 (use a larger STEP)", source="--resolution"
+        )
     return values
 
 
@@ -154,9 +165,13 @@ class Candidate:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "width_coefficient": self.width, "depth_coefficient": self.depth, "resolution": self.resolution,
-            "blocks": self.blocks, "params": self.params, "macs": self.macs,
-        }  # fmt: skip
+            "width_coefficient": self.width,
+            "depth_coefficient": self.depth,
+            "resolution": self.resolution,
+            "blocks": self.blocks,
+            "params": self.params,
+            "macs": self.macs,
+        }
 
 
 @dataclass(frozen=True)
@@ -181,19 +196,25 @@ class PlanResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "base": self.base.name, "family": self.base.family, "max_params": self.max_params,
+            "base": self.base.name,
+            "family": self.base.family,
+            "max_params": self.max_params,
             "max_macs": self.max_macs,
-            "search": {"widths": [self.widths[0], self.widths[-1], len(self.widths)],
-                       "depths": [self.depths[0], self.depths[-1], len(self.depths)],
-                       "resolutions": [self.resolutions[0], self.resolutions[-1], len(self.resolutions)]},
-            "evaluated": self.evaluated, "pruned": self.pruned, "networks": self.networks,
+            "search": {
+                "widths": [self.widths[0], self.widths[-1], len(self.widths)],
+                "depths": [self.depths[0], self.depths[-1], len(self.depths)],
+                "resolutions": [self.resolutions[0], self.resolutions[-1], len(self.resolutions)],
+            },
+            "evaluated": self.evaluated,
+            "pruned": self.pruned,
+            "networks": self.networks,
             "within_budget": self.within_budget,
             "frontier": [c.to_dict() for c in self.frontier],
-        }  # fmt: skip
+        }
 
 
 def _grid(low: float, high: float, step: float) -> tuple[float, ...]:
-    count = int(math.floor((high - low) / step + 1e-9))
+    count = math.floor((high - low) / step + 1e-9)
     return tuple(round(low + i * step, 4) for i in range(count + 1))
 
 
@@ -202,16 +223,25 @@ def _structure_key(spec: BackboneSpec) -> tuple:
     rules = spec.rules
 
     def rf(filters: int) -> int:
-        return round_filters(filters, rules=rules, width_coefficient=spec.width_coefficient,
-                             depth_divisor=spec.depth_divisor, min_depth=spec.min_depth)  # fmt: skip
+        return round_filters(
+            filters,
+            rules=rules,
+            width_coefficient=spec.width_coefficient,
+            depth_divisor=spec.depth_divisor,
+            min_depth=spec.min_depth,
+        )
 
     count = len(spec.stages)
     return (
         tuple((rf(s.input_filters), rf(s.output_filters)) for s in spec.stages),
-        tuple(stage_repeats(s.repeats, rules=rules, stage_index=i, stage_count=count,
-                            depth_coefficient=spec.depth_coefficient) for i, s in enumerate(spec.stages)),
+        tuple(
+            stage_repeats(
+                s.repeats, rules=rules, stage_index=i, stage_count=count, depth_coefficient=spec.depth_coefficient
+            )
+            for i, s in enumerate(spec.stages)
+        ),
         rf(TOP_BASE_FILTERS),
-    )  # fmt: skip
+    )
 
 
 def frontier(candidates: list[Candidate]) -> list[Candidate]:
@@ -226,10 +256,16 @@ def frontier(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def search(
-    base: BackboneSpec, *, max_params: int, max_macs: int | None, resolutions: list[int],
-    widths: tuple[float, ...] = _grid(0.25, 4.0, 0.05), depths: tuple[float, ...] = _grid(0.25, 4.0, 0.1),
-    channels: int = 3, prune: bool = True,
-) -> PlanResult:  # fmt: skip
+    base: BackboneSpec,
+    *,
+    max_params: int,
+    max_macs: int | None,
+    resolutions: list[int],
+    widths: tuple[float, ...] = _grid(0.25, 4.0, 0.05),
+    depths: tuple[float, ...] = _grid(0.25, 4.0, 0.1),
+    channels: int = 3,
+    prune: bool = True,
+) -> PlanResult:
     """Every width x depth x resolution within the budget, reduced to the frontier.
 
     ``prune``: params never shrink as the width grows (round_filters is
@@ -266,7 +302,16 @@ def search(
                 candidates.append(Candidate(width, depth, resolution, model.blocks, model.params, macs))
     best = frontier(candidates)
     return PlanResult(
-        base=base, max_params=max_params, max_macs=max_macs, widths=widths, depths=depths,
-        resolutions=tuple(resolutions), evaluated=evaluated, pruned=pruned, networks=len(models),
-        within_budget=len(candidates), seconds=time.perf_counter() - start, frontier=tuple(best),
-    )  # fmt: skip
+        base=base,
+        max_params=max_params,
+        max_macs=max_macs,
+        widths=widths,
+        depths=depths,
+        resolutions=tuple(resolutions),
+        evaluated=evaluated,
+        pruned=pruned,
+        networks=len(models),
+        within_budget=len(candidates),
+        seconds=time.perf_counter() - start,
+        frontier=tuple(best),
+    )

@@ -7,11 +7,12 @@ the package; in an installed wheel it is packaged as ``effcli/configs``.
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+from effcli.config.loader import load_spec
+from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
-from effcli.spec import BackboneSpec, load_spec
 
 ALIASES: dict[str, str] = {
     **{f"b{i}": f"efficientnetv2_b{i}" for i in range(4)},
@@ -22,8 +23,8 @@ ALIASES: dict[str, str] = {
 
 
 def configs_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "configs", here.parent / "configs"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "configs", package.parent / "configs"):  # installed wheel, source checkout
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
     raise EffcliError("cannot find the preset configs (configs/*.yaml); reinstall effcli", source="effcli")
@@ -64,7 +65,7 @@ def canonical_name(name: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_preset(name: str) -> BackboneSpec:
     canonical = canonical_name(name)
     if canonical is None:
@@ -76,9 +77,7 @@ def unknown_model(name: str) -> EffcliError:
     candidates = list(preset_files()) + list(ALIASES)
     close = difflib.get_close_matches(name.lower(), candidates, n=4, cutoff=0.5)
     hint = f"closest: {', '.join(close)}" if close else f"presets: {', '.join(preset_files())}"
-    return EffcliError(
-        f"unknown model '{name}': not a preset, an alias or an existing YAML file; {hint}"
-    )
+    return EffcliError(f"unknown model '{name}': not a preset, an alias or an existing YAML file; {hint}")
 
 
 def resolve(target: str) -> BackboneSpec:

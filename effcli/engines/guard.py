@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
+from effcli.core.plan import BackbonePlan
 from effcli.errors import EffcliError
-from effcli.plan import BackbonePlan
 
 MAX_KERAS_PARAMS = 2_000_000_000
 TENSORFLOW_BYTES = 700 * 2**20  # import tensorflow + keras: about 540-600 MB measured

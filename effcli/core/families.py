@@ -129,7 +129,7 @@ def round_filters(
 
 
 def round_repeats(repeats: int, *, depth_coefficient: float) -> int:
-    return int(math.ceil(depth_coefficient * repeats))
+    return math.ceil(depth_coefficient * repeats)
 
 
 def stage_repeats(

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
+from effcli.core.limits import MAX_BLOCKS
+from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
-from effcli.scaling import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
-from effcli.spec import BackboneSpec
 
 Shape = tuple[int, int, int]
-MAX_BLOCKS = 20_000  # far beyond any real network; keeps absurd depths instant and bounded
 
 
 @dataclass(frozen=True)
@@ -114,22 +114,42 @@ def _spatial(shape_in: Shape, kernel: int, strides: int, padding: str) -> tuple[
 
 
 def _conv(
-    name: str, shape_in: Shape, filters: int, kernel: int, strides: int = 1, *,
-    use_bias: bool = False, padding: str = "same", activation: str = "",
-) -> LayerPlan:  # fmt: skip
+    name: str,
+    shape_in: Shape,
+    filters: int,
+    kernel: int,
+    strides: int = 1,
+    *,
+    use_bias: bool = False,
+    padding: str = "same",
+    activation: str = "",
+) -> LayerPlan:
     return LayerPlan(
-        name=name, op="conv", output_shape=(*_spatial(shape_in, kernel, strides, padding), filters),
-        input_channels=shape_in[2], filters=filters, kernel_size=kernel, strides=strides, use_bias=use_bias,
-        padding=padding, activation=activation,
-    )  # fmt: skip
+        name=name,
+        op="conv",
+        output_shape=(*_spatial(shape_in, kernel, strides, padding), filters),
+        input_channels=shape_in[2],
+        filters=filters,
+        kernel_size=kernel,
+        strides=strides,
+        use_bias=use_bias,
+        padding=padding,
+        activation=activation,
+    )
 
 
 def _dwconv(name: str, shape_in: Shape, kernel: int, strides: int, padding: str = "same") -> LayerPlan:
     channels = shape_in[2]
     return LayerPlan(
-        name=name, op="dwconv", output_shape=(*_spatial(shape_in, kernel, strides, padding), channels),
-        input_channels=channels, filters=channels, kernel_size=kernel, strides=strides, padding=padding,
-    )  # fmt: skip
+        name=name,
+        op="dwconv",
+        output_shape=(*_spatial(shape_in, kernel, strides, padding), channels),
+        input_channels=channels,
+        filters=channels,
+        kernel_size=kernel,
+        strides=strides,
+        padding=padding,
+    )
 
 
 def _pad(name: str, shape_in: Shape, kernel: int) -> LayerPlan:
@@ -154,10 +174,21 @@ def _squeeze_excite(prefix: str, shape: Shape, se_filters: int, expanded: int, a
 
 
 def _block_layers(
-    rules: FamilyRules, kind: str, prefix: str, shape_in: Shape, *, declared_in: int,
-    output_filters: int, expand_ratio: int, kernel: int, strides: int, se_filters: int,
-    residual: bool, drop_rate: float, activation: str,
-) -> list[LayerPlan]:  # fmt: skip
+    rules: FamilyRules,
+    kind: str,
+    prefix: str,
+    shape_in: Shape,
+    *,
+    declared_in: int,
+    output_filters: int,
+    expand_ratio: int,
+    kernel: int,
+    strides: int,
+    se_filters: int,
+    residual: bool,
+    drop_rate: float,
+    activation: str,
+) -> list[LayerPlan]:
     """The Keras layers of one block, named as keras-cv names them."""
     layers: list[LayerPlan] = []
     expanded = declared_in * expand_ratio
@@ -225,17 +256,39 @@ def is_residual(strides: int, declared_in: int, output_filters: int) -> bool:
 
 
 def block_layers_for(
-    family: str, kind: str, prefix: str, *, input_channels: int, declared_in: int, output_filters: int,
-    expand_ratio: int, kernel_size: int, strides: int, se_filters: int, drop_rate: float,
-    activation: str, spatial: tuple[int, int] = (1, 1),
-) -> tuple[LayerPlan, ...]:  # fmt: skip
+    family: str,
+    kind: str,
+    prefix: str,
+    *,
+    input_channels: int,
+    declared_in: int,
+    output_filters: int,
+    expand_ratio: int,
+    kernel_size: int,
+    strides: int,
+    se_filters: int,
+    drop_rate: float,
+    activation: str,
+    spatial: tuple[int, int] = (1, 1),
+) -> tuple[LayerPlan, ...]:
     """The layers of one block from its settings alone (the Keras engine's V2 block uses this)."""
-    return tuple(_block_layers(
-        FAMILIES[family], kind, prefix, (spatial[0], spatial[1], input_channels), declared_in=declared_in,
-        output_filters=output_filters, expand_ratio=expand_ratio, kernel=kernel_size, strides=strides,
-        se_filters=se_filters, residual=is_residual(strides, declared_in, output_filters),
-        drop_rate=drop_rate, activation=activation,
-    ))  # fmt: skip
+    return tuple(
+        _block_layers(
+            FAMILIES[family],
+            kind,
+            prefix,
+            (spatial[0], spatial[1], input_channels),
+            declared_in=declared_in,
+            output_filters=output_filters,
+            expand_ratio=expand_ratio,
+            kernel=kernel_size,
+            strides=strides,
+            se_filters=se_filters,
+            residual=is_residual(strides, declared_in, output_filters),
+            drop_rate=drop_rate,
+            activation=activation,
+        )
+    )
 
 
 PYRAMID_CONVENTIONS = ("keras", "timm")
@@ -254,9 +307,12 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
 
     def rf(filters: int) -> int:
         return round_filters(
-            filters, rules=rules, width_coefficient=spec.width_coefficient,
-            depth_divisor=spec.depth_divisor, min_depth=spec.min_depth,
-        )  # fmt: skip
+            filters,
+            rules=rules,
+            width_coefficient=spec.width_coefficient,
+            depth_divisor=spec.depth_divisor,
+            min_depth=spec.min_depth,
+        )
 
     warnings: list[str] = []
     notes: list[str] = []
@@ -278,29 +334,49 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     shape = layers[-1].output_shape
     layers.append(_bn("stem_bn", shape))
     layers.append(_act("stem_activation", shape, spec.activation))
-    blocks.append(BlockPlan(
-        name="stem", kind="stem", stage=0, input_filters=channels, input_channels=channels,
-        output_filters=stem_filters, expanded_filters=stem_filters, se_filters=0, kernel_size=3,
-        strides=2, expand_ratio=None, se_ratio=None, drop_rate=None, residual=False,
-        input_shape=(height, width, channels), output_shape=shape, layers=tuple(layers),
-        output_layer="stem_activation", keras_layer=None,
-    ))  # fmt: skip
+    blocks.append(
+        BlockPlan(
+            name="stem",
+            kind="stem",
+            stage=0,
+            input_filters=channels,
+            input_channels=channels,
+            output_filters=stem_filters,
+            expanded_filters=stem_filters,
+            se_filters=0,
+            kernel_size=3,
+            strides=2,
+            expand_ratio=None,
+            se_ratio=None,
+            drop_rate=None,
+            residual=False,
+            input_shape=(height, width, channels),
+            output_shape=shape,
+            layers=tuple(layers),
+            output_layer="stem_activation",
+            keras_layer=None,
+        )
+    )
     stride_so_far = 2
 
     repeats = [
         stage_repeats(
-            stage.repeats, rules=rules, stage_index=i, stage_count=len(spec.stages),
+            stage.repeats,
+            rules=rules,
+            stage_index=i,
+            stage_count=len(spec.stages),
             depth_coefficient=spec.depth_coefficient,
         )
         for i, stage in enumerate(spec.stages)
-    ]  # fmt: skip
+    ]
     total_blocks = sum(repeats)
     if total_blocks > MAX_BLOCKS:
         raise EffcliError(
             f"the network would have {total_blocks:,} blocks (repeats scaled by depth "
             f"{spec.depth_coefficient:g}); effcli handles at most {MAX_BLOCKS:,}",
-            source=spec.source, field="depth_coefficient",
-        )  # fmt: skip
+            source=spec.source,
+            field="depth_coefficient",
+        )
     block_index = 0
     for stage_index, stage in enumerate(spec.stages):
         stage_in = rf(stage.input_filters)
@@ -312,10 +388,15 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
             actual_in = shape[2]
             if strides != 1:
                 previous = blocks[-1]
-                pyramid_taps.append(PyramidTap(
-                    level=f"P{len(pyramid_taps) + 1}", block=previous.name, layer=previous.output_layer,
-                    output_shape=previous.output_shape, stride=stride_so_far,
-                ))  # fmt: skip
+                pyramid_taps.append(
+                    PyramidTap(
+                        level=f"P{len(pyramid_taps) + 1}",
+                        block=previous.name,
+                        layer=previous.output_layer,
+                        output_shape=previous.output_shape,
+                        stride=stride_so_far,
+                    )
+                )
             residual = is_residual(strides, declared_in, stage_out)
             se_filters = max(1, int(declared_in * stage.se_ratio)) if 0 < stage.se_ratio <= 1 else 0
             expanded = declared_in * stage.expand_ratio
@@ -327,43 +408,70 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
                     f"expanded width, SE width and residual test follow the declared {declared_in}"
                 )
                 (notes if lite_stem else warnings).append(
-                    message if not lite_stem else
-                    f"{name}: {rules.title} fixes the stem at {actual_in} filters while block 1 "
+                    message
+                    if not lite_stem
+                    else f"{name}: {rules.title} fixes the stem at {actual_in} filters while block 1 "
                     f"declares round_filters({stage.input_filters}) = {declared_in}; "
                     "keras-cv builds it this way, so does effcli"
-                )  # fmt: skip
+                )
                 if residual:
                     raise EffcliError(
                         f"{name} adds its {stage_out}-channel output to its {actual_in}-channel input "
                         f"(stride 1 and declared input == output filters), which cannot work; make "
                         f"input_filters of this stage equal the previous stage's output_filters",
-                        source=spec.source, field=spec.field_path(stage_index, "input_filters"),
+                        source=spec.source,
+                        field=spec.field_path(stage_index, "input_filters"),
                     )
                 if se_filters and stage.expand_ratio == 1:
                     raise EffcliError(
                         f"{name}'s squeeze-excite produces {expanded} channels for a {actual_in}-channel "
                         f"tensor (expand_ratio 1 keeps the real {actual_in} channels); make "
                         f"input_filters match the previous stage's output_filters or use se_ratio 0",
-                        source=spec.source, field=spec.field_path(stage_index, "input_filters"),
+                        source=spec.source,
+                        field=spec.field_path(stage_index, "input_filters"),
                     )
             drop_rate = spec.drop_rate * block_index / total_blocks
             prefix = name + "_"
             layers = block_layers_for(
-                rules.name, stage.block, prefix, input_channels=actual_in, declared_in=declared_in,
-                output_filters=stage_out, expand_ratio=stage.expand_ratio, kernel_size=stage.kernel_size,
-                strides=strides, se_filters=se_filters, drop_rate=drop_rate, activation=spec.activation,
+                rules.name,
+                stage.block,
+                prefix,
+                input_channels=actual_in,
+                declared_in=declared_in,
+                output_filters=stage_out,
+                expand_ratio=stage.expand_ratio,
+                kernel_size=stage.kernel_size,
+                strides=strides,
+                se_filters=se_filters,
+                drop_rate=drop_rate,
+                activation=spec.activation,
                 spatial=shape[:2],
-            )  # fmt: skip
+            )
             output_shape = layers[-1].output_shape
             v2 = rules.name == "efficientnetv2"
-            blocks.append(BlockPlan(
-                name=name, kind=stage.block, stage=stage_index + 1, input_filters=declared_in,
-                input_channels=actual_in, output_filters=stage_out, expanded_filters=expanded,
-                se_filters=se_filters, kernel_size=stage.kernel_size, strides=strides,
-                expand_ratio=stage.expand_ratio, se_ratio=stage.se_ratio, drop_rate=drop_rate,
-                residual=residual, input_shape=shape, output_shape=output_shape, layers=tuple(layers),
-                output_layer=prefix if v2 else layers[-1].name, keras_layer=prefix if v2 else None,
-            ))  # fmt: skip
+            blocks.append(
+                BlockPlan(
+                    name=name,
+                    kind=stage.block,
+                    stage=stage_index + 1,
+                    input_filters=declared_in,
+                    input_channels=actual_in,
+                    output_filters=stage_out,
+                    expanded_filters=expanded,
+                    se_filters=se_filters,
+                    kernel_size=stage.kernel_size,
+                    strides=strides,
+                    expand_ratio=stage.expand_ratio,
+                    se_ratio=stage.se_ratio,
+                    drop_rate=drop_rate,
+                    residual=residual,
+                    input_shape=shape,
+                    output_shape=output_shape,
+                    layers=tuple(layers),
+                    output_layer=prefix if v2 else layers[-1].name,
+                    keras_layer=prefix if v2 else None,
+                )
+            )
             shape = output_shape
             stride_so_far *= strides
             block_index += 1
@@ -374,20 +482,45 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     layers = [_conv("top_conv", shape, top_filters, 1)]
     top_shape = layers[0].output_shape
     layers += [_bn("top_bn", top_shape), _act("top_activation", top_shape, spec.activation)]
-    blocks.append(BlockPlan(
-        name="top", kind="top", stage=len(spec.stages) + 1, input_filters=shape[2],
-        input_channels=shape[2], output_filters=top_filters, expanded_filters=top_filters,
-        se_filters=0, kernel_size=1, strides=1, expand_ratio=None, se_ratio=None, drop_rate=None,
-        residual=False, input_shape=shape, output_shape=top_shape, layers=tuple(layers),
-        output_layer="top_activation", keras_layer=None,
-    ))  # fmt: skip
+    blocks.append(
+        BlockPlan(
+            name="top",
+            kind="top",
+            stage=len(spec.stages) + 1,
+            input_filters=shape[2],
+            input_channels=shape[2],
+            output_filters=top_filters,
+            expanded_filters=top_filters,
+            se_filters=0,
+            kernel_size=1,
+            strides=1,
+            expand_ratio=None,
+            se_ratio=None,
+            drop_rate=None,
+            residual=False,
+            input_shape=shape,
+            output_shape=top_shape,
+            layers=tuple(layers),
+            output_layer="top_activation",
+            keras_layer=None,
+        )
+    )
     last = last_block if pyramid == "timm" else None
-    pyramid_taps.append(PyramidTap(
-        level=f"P{len(pyramid_taps) + 1}", block=last.name if last else "top",
-        layer=last.output_layer if last else "top_activation",
-        output_shape=last.output_shape if last else top_shape, stride=stride_so_far,
-    ))  # fmt: skip
+    pyramid_taps.append(
+        PyramidTap(
+            level=f"P{len(pyramid_taps) + 1}",
+            block=last.name if last else "top",
+            layer=last.output_layer if last else "top_activation",
+            output_shape=last.output_shape if last else top_shape,
+            stride=stride_so_far,
+        )
+    )
     return BackbonePlan(
-        spec=spec, input_shape=(height, width, channels), blocks=tuple(blocks),
-        pyramid=tuple(pyramid_taps), warnings=tuple(warnings), notes=tuple(notes), pyramid_convention=pyramid,
-    )  # fmt: skip
+        spec=spec,
+        input_shape=(height, width, channels),
+        blocks=tuple(blocks),
+        pyramid=tuple(pyramid_taps),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        pyramid_convention=pyramid,
+    )

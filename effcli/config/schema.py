@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from effcli.scaling import FAMILIES
-from effcli.spec import (
-    ACTIVATIONS, MAX_COEFFICIENT, MAX_FILTERS, MAX_KERNEL, MAX_REPEATS, MAX_RESOLUTION, READABLE_KEYS, STAGE_KEYS,
-)  # fmt: skip
+from effcli.core.families import FAMILIES
+from effcli.core.limits import MAX_COEFFICIENT, MAX_FILTERS, MAX_KERNEL, MAX_REPEATS, MAX_RESOLUTION
+from effcli.core.spec import ACTIVATIONS, READABLE_KEYS, STAGE_KEYS
 
 SCHEMA_ID = "https://github.com/effcli/effcli/config.schema.json"
 
@@ -23,35 +22,64 @@ def _number(description: str, *, low: float = 0.0, high: float = 1.0, exclusive_
 
 
 def config_schema() -> dict[str, Any]:
-    kernel = {"type": "integer", "minimum": 1, "maximum": MAX_KERNEL, "not": {"multipleOf": 2},
-              "description": "Odd kernel size (3, 5, ...)."}  # fmt: skip
+    kernel = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_KERNEL,
+        "not": {"multipleOf": 2},
+        "description": "Odd kernel size (3, 5, ...).",
+    }
     strides = {"enum": [1, 2], "description": "Stride of the stage's first block."}
-    block = {"enum": ["fused", "mbconv", "unfused"],
-             "description": "fused = Fused-MBConv (EfficientNetV2); mbconv (keras-cv: unfused) = MBConv."}  # fmt: skip
+    block = {
+        "enum": ["fused", "mbconv", "unfused"],
+        "description": "fused = Fused-MBConv (EfficientNetV2); mbconv (keras-cv: unfused) = MBConv.",
+    }
     se_ratio = _number("Squeeze-excite width as a fraction of the block's input filters; 0 = none (Lite: 0).")
     common: dict[str, Any] = {
         "name": {"type": "string", "minLength": 1, "description": "Model name."},
         "description": {"type": "string", "description": "One line about the model."},
-        "family": {"enum": list(FAMILIES), "default": "efficientnetv2",
-                   "description": "Which family's rules apply (rounding, stem/top, SE, activation)."},
-        "native_resolution": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESOLUTION,
-                              "description": "The resolution the model was designed for (--resolution native)."},
-        "width_coefficient": _number("Multiplies every stage's filters (round_filters).", high=MAX_COEFFICIENT,
-                                     exclusive_low=True),
-        "depth_coefficient": _number("Multiplies every stage's repeats (ceil).", high=MAX_COEFFICIENT,
-                                     exclusive_low=True),
+        "family": {
+            "enum": list(FAMILIES),
+            "default": "efficientnetv2",
+            "description": "Which family's rules apply (rounding, stem/top, SE, activation).",
+        },
+        "native_resolution": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": MAX_RESOLUTION,
+            "description": "The resolution the model was designed for (--resolution native).",
+        },
+        "width_coefficient": _number(
+            "Multiplies every stage's filters (round_filters).", high=MAX_COEFFICIENT, exclusive_low=True
+        ),
+        "depth_coefficient": _number(
+            "Multiplies every stage's repeats (ceil).", high=MAX_COEFFICIENT, exclusive_low=True
+        ),
         "depth_divisor": _int(1, 1024, "Filters are rounded to a multiple of this (8)."),
-        "min_depth": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_FILTERS,
-                      "description": "EfficientNetV2 only: the smallest filter count round_filters returns."},
-        "activation": {"enum": list(ACTIVATIONS), "description": "Activation of every block (V2/V1 swish, Lite relu6)."},
-        "input_shape": {"type": "array", "minItems": 3, "maxItems": 3,
-                        "items": [{"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESOLUTION},
-                                  {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESOLUTION},
-                                  {"type": ["integer", "null"], "minimum": 1}],
-                        "description": "[height, width, channels]; [null, null, 3] = unspecified."},
+        "min_depth": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": MAX_FILTERS,
+            "description": "EfficientNetV2 only: the smallest filter count round_filters returns.",
+        },
+        "activation": {
+            "enum": list(ACTIVATIONS),
+            "description": "Activation of every block (V2/V1 swish, Lite relu6).",
+        },
+        "input_shape": {
+            "type": "array",
+            "minItems": 3,
+            "maxItems": 3,
+            "items": [
+                {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESOLUTION},
+                {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RESOLUTION},
+                {"type": ["integer", "null"], "minimum": 1},
+            ],
+            "description": "[height, width, channels]; [null, null, 3] = unspecified.",
+        },
         "include_rescaling": {"type": "boolean", "description": "Start with Rescaling(1/255)."},
         "trainable": {"type": "boolean", "description": "false makes every parameter non-trainable."},
-    }  # fmt: skip
+    }
     stage = {
         "type": "object",
         "additionalProperties": False,
@@ -88,9 +116,16 @@ def config_schema() -> dict[str, Any]:
         "title": "keras-cv get_config() form",
         "type": "object",
         "additionalProperties": False,
-        "required": ["stackwise_kernel_sizes", "stackwise_num_repeats", "stackwise_input_filters",
-                     "stackwise_output_filters", "stackwise_expansion_ratios", "stackwise_strides",
-                     "width_coefficient", "depth_coefficient"],  # fmt: skip
+        "required": [
+            "stackwise_kernel_sizes",
+            "stackwise_num_repeats",
+            "stackwise_input_filters",
+            "stackwise_output_filters",
+            "stackwise_expansion_ratios",
+            "stackwise_strides",
+            "width_coefficient",
+            "depth_coefficient",
+        ],
         "properties": {
             **common,
             "stackwise_kernel_sizes": stackwise(kernel, "Kernel size per stage."),

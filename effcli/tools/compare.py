@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from effcli.report import BlockReport, Report
+from effcli.core.report import BlockReport, Report
 
 
 @dataclass(frozen=True)
@@ -78,23 +78,34 @@ class Comparison:
             totals["blocks"] = sum(1 for b in report.blocks if b.type not in ("stem", "top"))
             totals["params_ratio"] = round(self.ratio(i, "params"), 4)
             totals["macs_ratio"] = round(self.ratio(i, "macs"), 4)
-            models.append({
-                "name": report.name, "family": report.family,
-                "input_shape": list(report.input_shape), "width_coefficient": report.width_coefficient,
-                "depth_coefficient": report.depth_coefficient, "totals": totals,
-            })  # fmt: skip
+            models.append(
+                {
+                    "name": report.name,
+                    "family": report.family,
+                    "input_shape": list(report.input_shape),
+                    "width_coefficient": report.width_coefficient,
+                    "depth_coefficient": report.depth_coefficient,
+                    "totals": totals,
+                }
+            )
         pyramid = []
         for index, level in enumerate(self.levels):
-            pyramid.append({
-                "level": level,
-                "models": [
-                    None if index >= len(r.pyramid) else {
-                        "layer": r.pyramid[index].layer, "output_shape": list(r.pyramid[index].output_shape),
-                        "stride": r.pyramid[index].stride, "channels": r.pyramid[index].channels,
-                    }
-                    for r in self.reports
-                ],
-            })  # fmt: skip
+            pyramid.append(
+                {
+                    "level": level,
+                    "models": [
+                        None
+                        if index >= len(r.pyramid)
+                        else {
+                            "layer": r.pyramid[index].layer,
+                            "output_shape": list(r.pyramid[index].output_shape),
+                            "stride": r.pyramid[index].stride,
+                            "channels": r.pyramid[index].channels,
+                        }
+                        for r in self.reports
+                    ],
+                }
+            )
         return {
             "models": models,
             "stages": [row.to_dict() for row in self.rows],
@@ -106,10 +117,15 @@ def _entry(blocks: list[BlockReport]) -> StageEntry:
     types = sorted({b.type for b in blocks}, key=["stem", "fused", "mbconv", "top"].index)
     first = blocks[0]
     return StageEntry(
-        type="+".join(types), kernel_size=first.kernel_size, strides=first.strides, repeats=len(blocks),
-        output_filters=blocks[-1].output_filters, output_shape=blocks[-1].output_shape,
-        params=sum(b.params for b in blocks), macs=sum(b.macs for b in blocks),
-    )  # fmt: skip
+        type="+".join(types),
+        kernel_size=first.kernel_size,
+        strides=first.strides,
+        repeats=len(blocks),
+        output_filters=blocks[-1].output_filters,
+        output_shape=blocks[-1].output_shape,
+        params=sum(b.params for b in blocks),
+        macs=sum(b.macs for b in blocks),
+    )
 
 
 def _stage_entries(report: Report) -> tuple[StageEntry, dict[int, StageEntry], StageEntry]:

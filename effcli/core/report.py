@@ -11,15 +11,23 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from effcli.plan import BackbonePlan, Shape
+from effcli.core.plan import BackbonePlan, Shape
 
 BYTES_PER_PARAM = 4  # float32
 BYTES_PER_ACTIVATION = 4  # float32, batch 1
 KERAS_CLASSES = {
-    "conv": "Conv2D", "dwconv": "DepthwiseConv2D", "bn": "BatchNormalization", "activation": "Activation",
-    "pad": "ZeroPadding2D", "pool": "GlobalAveragePooling2D", "reshape": "Reshape", "multiply": "Multiply",
-    "dropout": "Dropout", "add": "Add", "rescaling": "Rescaling",
-}  # fmt: skip
+    "conv": "Conv2D",
+    "dwconv": "DepthwiseConv2D",
+    "bn": "BatchNormalization",
+    "activation": "Activation",
+    "pad": "ZeroPadding2D",
+    "pool": "GlobalAveragePooling2D",
+    "reshape": "Reshape",
+    "multiply": "Multiply",
+    "dropout": "Dropout",
+    "add": "Add",
+    "rescaling": "Rescaling",
+}
 
 
 @dataclass(frozen=True)
@@ -234,7 +242,7 @@ class Report:
         """The JSON contract; ``layers`` adds each block's Keras layers (`summary --layers`)."""
         blocks = [block.to_dict() for block in self.blocks]
         if layers:
-            for entry, block in zip(blocks, self.blocks):
+            for entry, block in zip(blocks, self.blocks, strict=True):
                 entry["layers"] = [layer.to_dict() for layer in block.layers]
         return {
             "name": self.name,
@@ -262,37 +270,70 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
     for block, measure in zip(plan.blocks, measured.blocks, strict=True):
         layers = tuple(
             LayerReport(
-                name=layer.name, op=plan_layer.op, output_shape=layer.output_shape,
-                params=layer.count.params, trainable=layer.count.trainable,
-                non_trainable=layer.count.non_trainable, macs=layer.macs,
-                kernel_size=plan_layer.kernel_size, strides=plan_layer.strides,
+                name=layer.name,
+                op=plan_layer.op,
+                output_shape=layer.output_shape,
+                params=layer.count.params,
+                trainable=layer.count.trainable,
+                non_trainable=layer.count.non_trainable,
+                macs=layer.macs,
+                kernel_size=plan_layer.kernel_size,
+                strides=plan_layer.strides,
             )
             for plan_layer, layer in zip(block.layers, measure.layers, strict=True)
-        )  # fmt: skip
-        blocks.append(BlockReport(
-            name=block.name, stage=block.stage, type=block.kind, input_filters=block.input_filters,
-            input_channels=block.input_channels, output_filters=block.output_filters,
-            expanded_filters=block.expanded_filters, se_filters=block.se_filters,
-            kernel_size=block.kernel_size, strides=block.strides, expand_ratio=block.expand_ratio,
-            se_ratio=block.se_ratio, residual=block.residual, output_shape=measure.output_shape,
-            params=measure.count.params, trainable=measure.count.trainable,
-            non_trainable=measure.count.non_trainable, macs=measure.macs, drop_rate=block.drop_rate,
-            layers=layers,
-        ))  # fmt: skip
+        )
+        blocks.append(
+            BlockReport(
+                name=block.name,
+                stage=block.stage,
+                type=block.kind,
+                input_filters=block.input_filters,
+                input_channels=block.input_channels,
+                output_filters=block.output_filters,
+                expanded_filters=block.expanded_filters,
+                se_filters=block.se_filters,
+                kernel_size=block.kernel_size,
+                strides=block.strides,
+                expand_ratio=block.expand_ratio,
+                se_ratio=block.se_ratio,
+                residual=block.residual,
+                output_shape=measure.output_shape,
+                params=measure.count.params,
+                trainable=measure.count.trainable,
+                non_trainable=measure.count.non_trainable,
+                macs=measure.macs,
+                drop_rate=block.drop_rate,
+                layers=layers,
+            )
+        )
     pyramid = tuple(
         PyramidLevel(level=tap.level, layer=tap.layer, block=tap.block, output_shape=shape, stride=tap.stride)
         for tap, shape in zip(plan.pyramid, measured.pyramid_shapes, strict=True)
     )
     total = sum((m.count for m in measured.blocks), ZERO)
     return Report(
-        name=spec.name, family=spec.family, family_title=spec.rules.title, source=spec.source,
-        engine=measured.engine, input_shape=plan.input_shape,
-        width_coefficient=spec.width_coefficient, depth_coefficient=spec.depth_coefficient,
-        depth_divisor=spec.depth_divisor, min_depth=spec.min_depth, activation=spec.activation,
-        drop_rate=spec.drop_rate, blocks=tuple(blocks), pyramid=pyramid,
+        name=spec.name,
+        family=spec.family,
+        family_title=spec.rules.title,
+        source=spec.source,
+        engine=measured.engine,
+        input_shape=plan.input_shape,
+        width_coefficient=spec.width_coefficient,
+        depth_coefficient=spec.depth_coefficient,
+        depth_divisor=spec.depth_divisor,
+        min_depth=spec.min_depth,
+        activation=spec.activation,
+        drop_rate=spec.drop_rate,
+        blocks=tuple(blocks),
+        pyramid=pyramid,
         totals=Totals(
-            params=total.params, trainable=total.trainable, non_trainable=total.non_trainable,
-            macs=sum(b.macs for b in blocks), activation_bytes=sum(b.activation_bytes for b in blocks),
+            params=total.params,
+            trainable=total.trainable,
+            non_trainable=total.non_trainable,
+            macs=sum(b.macs for b in blocks),
+            activation_bytes=sum(b.activation_bytes for b in blocks),
         ),
-        warnings=plan.warnings, notes=plan.notes, pyramid_convention=plan.pyramid_convention,
-    )  # fmt: skip
+        warnings=plan.warnings,
+        notes=plan.notes,
+        pyramid_convention=plan.pyramid_convention,
+    )

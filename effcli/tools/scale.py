@@ -10,11 +10,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core.families import TOP_BASE_FILTERS, round_filters_explained, stage_repeats
+from effcli.core.limits import MAX_COEFFICIENT
+from effcli.core.plan import BackbonePlan, make_plan
+from effcli.core.report import Report
+from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
-from effcli.plan import BackbonePlan, make_plan
-from effcli.report import Report
-from effcli.scaling import TOP_BASE_FILTERS, round_filters_explained, stage_repeats
-from effcli.spec import MAX_COEFFICIENT, BackboneSpec
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,7 @@ class Scaling:
 
 def check_coefficient(value: float, option: str) -> float:
     if not math.isfinite(value) or value <= 0 or value > MAX_COEFFICIENT:
-        raise EffcliError(
-            f"must be a number in (0, {MAX_COEFFICIENT:g}], got {value:g}", source=option
-        )
+        raise EffcliError(f"must be a number in (0, {MAX_COEFFICIENT:g}], got {value:g}", source=option)
     return value
 
 
@@ -115,9 +114,12 @@ def filter_rows(spec: BackboneSpec) -> list[FilterRow]:
         if fixed is not None:
             return FilterRow(label, fixed, None, fixed, f"fixed ({rules.title})")
         decision = round_filters_explained(
-            filters, rules=rules, width_coefficient=spec.width_coefficient,
-            depth_divisor=spec.depth_divisor, min_depth=spec.min_depth,
-        )  # fmt: skip
+            filters,
+            rules=rules,
+            width_coefficient=spec.width_coefficient,
+            depth_divisor=spec.depth_divisor,
+            min_depth=spec.min_depth,
+        )
         return FilterRow(label, filters, decision.scaled, decision.result, decision.rule)
 
     rows = [explain("stem", spec.stages[0].input_filters, rules.fixed_stem_filters)]
@@ -133,9 +135,12 @@ def repeat_rows(spec: BackboneSpec) -> list[RepeatRow]:
     count = len(spec.stages)
     for i, stage in enumerate(spec.stages):
         result = stage_repeats(
-            stage.repeats, rules=spec.rules, stage_index=i, stage_count=count,
+            stage.repeats,
+            rules=spec.rules,
+            stage_index=i,
+            stage_count=count,
             depth_coefficient=spec.depth_coefficient,
-        )  # fmt: skip
+        )
         unscaled = spec.rules.unscaled_end_stages and i in (0, count - 1)
         rule = f"not scaled ({spec.rules.title} {'first' if i == 0 else 'last'} stage)" if unscaled else "ceil"
         rows.append(RepeatRow(i + 1, stage.repeats, spec.depth_coefficient * stage.repeats, result, rule))
@@ -145,23 +150,37 @@ def repeat_rows(spec: BackboneSpec) -> list[RepeatRow]:
 def structure(plan: BackbonePlan) -> tuple:
     """What makes two networks the same network (names and drop rates follow from it)."""
     return tuple(
-        (b.kind, b.input_filters, b.input_channels, b.output_filters, b.expanded_filters, b.se_filters,
-         b.kernel_size, b.strides, b.residual, b.output_shape)
+        (
+            b.kind,
+            b.input_filters,
+            b.input_channels,
+            b.output_filters,
+            b.expanded_filters,
+            b.se_filters,
+            b.kernel_size,
+            b.strides,
+            b.residual,
+            b.output_shape,
+        )
         for b in plan.blocks
-    ) + (plan.spec.family, plan.spec.activation)  # fmt: skip
+    ) + (plan.spec.family, plan.spec.activation)
 
 
 def matching_presets(spec: BackboneSpec, shape: tuple[int, int, int]) -> list[str]:
-    from effcli.presets import load_preset, preset_names
+    from effcli.config.presets import load_preset, preset_names
 
     target = structure(make_plan(spec, shape))
     return [name for name in preset_names() if structure(make_plan(load_preset(name), shape)) == target]
 
 
 def explore(
-    base: BackboneSpec, scaled: BackboneSpec, shape: tuple[int, int, int], *,
-    base_shape: tuple[int, int, int] | None = None, compound=None,
-) -> Scaling:  # fmt: skip
+    base: BackboneSpec,
+    scaled: BackboneSpec,
+    shape: tuple[int, int, int],
+    *,
+    base_shape: tuple[int, int, int] | None = None,
+    compound=None,
+) -> Scaling:
     """Everything `effcli scale` shows, counted with the analytic engine (no TensorFlow).
 
     ``base_shape``: the base's input when it differs (compound scaling changes the resolution too).
@@ -169,8 +188,12 @@ def explore(
     from effcli.engines import summarize
 
     return Scaling(
-        base=base, scaled=scaled, filters=tuple(filter_rows(scaled)), repeats=tuple(repeat_rows(scaled)),
+        base=base,
+        scaled=scaled,
+        filters=tuple(filter_rows(scaled)),
+        repeats=tuple(repeat_rows(scaled)),
         base_report=summarize(base, base_shape or shape, engine="analytic"),
         scaled_report=summarize(scaled, shape, engine="analytic"),
-        matches=tuple(matching_presets(scaled, shape)), compound=compound,
-    )  # fmt: skip
+        matches=tuple(matching_presets(scaled, shape)),
+        compound=compound,
+    )

@@ -6,8 +6,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core.report import BlockReport, Report
 from effcli.errors import EffcliError
-from effcli.report import BlockReport, Report
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,9 @@ def _reasons(report: Report, block: BlockReport, index: int | None, count: int) 
                 f"fast on accelerators; a 1x1 convolution projects back to {block.output_filters}"
             )
     else:
-        se = f", squeeze-excite reweights the {expanded} channels through {block.se_filters}" if block.se_filters else ""
+        se = (
+            f", squeeze-excite reweights the {expanded} channels through {block.se_filters}" if block.se_filters else ""
+        )
         expand = (
             f"a 1x1 convolution expands {block.input_channels} -> {expanded} channels (x{block.expand_ratio}, "
             "narrow -> wide), "
@@ -101,9 +103,7 @@ def _reasons(report: Report, block: BlockReport, index: int | None, count: int) 
     elif block.strides != 1:
         reasons.append(f"no residual: stride {block.strides} changes the spatial size")
     else:
-        reasons.append(
-            f"no residual: input filters {block.input_filters} != output filters {block.output_filters}"
-        )
+        reasons.append(f"no residual: input filters {block.input_filters} != output filters {block.output_filters}")
     if index is not None and report.drop_rate is not None and block.drop_rate is not None:
         reasons.append(
             f"drop rate {block.drop_rate:.3f} = {report.drop_rate:g} x {index} / {count}: it grows linearly "
@@ -133,6 +133,10 @@ def explain(report: Report, name: str) -> Explanation:
     blocks = [b for b in report.blocks if b.type not in ("stem", "top")]
     index = next((i for i, b in enumerate(blocks) if b.name == block.name), None)
     return Explanation(
-        report=report, block=block, index=index, count=len(blocks),
-        flow=tuple(channel_flow(block)), reasons=tuple(_reasons(report, block, index, len(blocks))),
-    )  # fmt: skip
+        report=report,
+        block=block,
+        index=index,
+        count=len(blocks),
+        flow=tuple(channel_flow(block)),
+        reasons=tuple(_reasons(report, block, index, len(blocks))),
+    )

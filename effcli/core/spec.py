@@ -1,0 +1,186 @@
+"""Validated, frozen backbone specs: what a config describes, before any rule is applied.
+
+``effcli.config.loader`` turns a YAML document into a :class:`BackboneSpec`;
+``effcli.core.plan`` turns a spec into the concrete block plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from effcli.core.families import FAMILIES, V2, FamilyRules
+
+ACTIVATIONS = (
+    "swish",
+    "silu",
+    "relu",
+    "relu6",
+    "gelu",
+    "elu",
+    "selu",
+    "sigmoid",
+    "tanh",
+    "hard_swish",
+    "hard_silu",
+    "hard_sigmoid",
+    "leaky_relu",
+    "mish",
+    "softplus",
+    "softsign",
+    "linear",
+)
+BLOCK_ALIASES = {"fused": "fused", "mbconv": "mbconv", "unfused": "mbconv"}
+
+_COMMON_KEYS = (
+    "name",
+    "description",
+    "family",
+    "native_resolution",
+    "width_coefficient",
+    "depth_coefficient",
+    "depth_divisor",
+    "min_depth",
+    "activation",
+    "input_shape",
+    "include_rescaling",
+    "trainable",
+)
+READABLE_KEYS = _COMMON_KEYS + ("drop_rate", "stages")
+STAGE_KEYS = (
+    "block",
+    "kernel_size",
+    "repeats",
+    "input_filters",
+    "output_filters",
+    "expand_ratio",
+    "se_ratio",
+    "strides",
+)
+STACKWISE_KEYS = {
+    "stackwise_kernel_sizes": "kernel_size",
+    "stackwise_num_repeats": "repeats",
+    "stackwise_input_filters": "input_filters",
+    "stackwise_output_filters": "output_filters",
+    "stackwise_expansion_ratios": "expand_ratio",
+    "stackwise_squeeze_and_excite_ratios": "se_ratio",
+    "stackwise_strides": "strides",
+    "stackwise_conv_types": "block",
+}
+KERAS_CV_KEYS = (
+    _COMMON_KEYS
+    + tuple(STACKWISE_KEYS)
+    + (
+        "skip_connection_dropout",
+        "drop_connect_rate",
+        "dropout_rate",
+        "input_tensor",
+    )
+)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage as written in the config (before width/depth scaling)."""
+
+    block: str  # "fused" | "mbconv"
+    kernel_size: int
+    repeats: int
+    input_filters: int
+    output_filters: int
+    expand_ratio: int
+    se_ratio: float
+    strides: int
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """A whole backbone as configured: stages plus the global settings."""
+
+    name: str
+    family: str
+    stages: tuple[StageSpec, ...]
+    width_coefficient: float = 1.0
+    depth_coefficient: float = 1.0
+    depth_divisor: int = 8
+    min_depth: int | None = 8
+    activation: str = "swish"
+    drop_rate: float = 0.2
+    input_shape: tuple[int | None, int | None, int] = (None, None, 3)
+    include_rescaling: bool = False
+    trainable: bool = True
+    description: str = ""
+    native_resolution: int | None = None
+    source: str = field(default="<config>", compare=False)
+    form: str = field(default="readable", compare=False)  # "readable" | "keras-cv"
+
+    def field_path(self, stage_index: int, key: str) -> str:
+        """How the config file spells a stage field, for error messages."""
+        if self.form == "keras-cv":
+            list_key = next(k for k, v in STACKWISE_KEYS.items() if v == key)
+            return f"{list_key}[{stage_index}]"
+        return f"stages[{stage_index}].{key}"
+
+    @property
+    def rules(self) -> FamilyRules:
+        return FAMILIES[self.family]
+
+    def with_changes(self, **changes: Any) -> BackboneSpec:
+        return replace(self, **changes)
+
+    def to_readable_dict(self) -> dict[str, Any]:
+        """The readable stage-list form, as effcli writes it (loads back identically)."""
+        data: dict[str, Any] = {"name": self.name}
+        if self.description:
+            data["description"] = self.description
+        data["family"] = self.family
+        if self.native_resolution is not None:
+            data["native_resolution"] = self.native_resolution
+        data["width_coefficient"] = self.width_coefficient
+        data["depth_coefficient"] = self.depth_coefficient
+        data["depth_divisor"] = self.depth_divisor
+        if self.rules.uses_min_depth:
+            data["min_depth"] = self.min_depth
+        data["activation"] = self.activation
+        data["drop_rate"] = self.drop_rate
+        data["input_shape"] = list(self.input_shape)
+        if self.include_rescaling:
+            data["include_rescaling"] = True
+        if not self.trainable:
+            data["trainable"] = False
+        stages = []
+        for stage in self.stages:
+            entry = asdict(stage)
+            if not self.rules.has_se:
+                del entry["se_ratio"]
+            stages.append(entry)
+        data["stages"] = stages
+        return data
+
+    def to_keras_cv_config(self) -> dict[str, Any]:
+        """Keyword arguments for keras-cv 0.9's backbone class of this family."""
+        config: dict[str, Any] = {
+            "include_rescaling": self.include_rescaling,
+            "width_coefficient": self.width_coefficient,
+            "depth_coefficient": self.depth_coefficient,
+            "stackwise_kernel_sizes": [s.kernel_size for s in self.stages],
+            "stackwise_num_repeats": [s.repeats for s in self.stages],
+            "stackwise_input_filters": [s.input_filters for s in self.stages],
+            "stackwise_output_filters": [s.output_filters for s in self.stages],
+            "stackwise_expansion_ratios": [s.expand_ratio for s in self.stages],
+            "stackwise_strides": [s.strides for s in self.stages],
+            "depth_divisor": self.depth_divisor,
+            "activation": self.activation,
+            "input_shape": list(self.input_shape),
+            "name": self.name,
+            "trainable": self.trainable,
+        }
+        if self.rules.has_se:
+            config["stackwise_squeeze_and_excite_ratios"] = [s.se_ratio for s in self.stages]
+        if self.family == V2:
+            config["stackwise_conv_types"] = ["fused" if s.block == "fused" else "unfused" for s in self.stages]
+            config["min_depth"] = self.min_depth
+            config["skip_connection_dropout"] = self.drop_rate
+        else:
+            config["drop_connect_rate"] = self.drop_rate
+        return config
