@@ -17,8 +17,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from effcli.config.grammar import parse_resolutions
 from effcli.config.presets import load_preset
-from effcli.tools.budget import parse_resolutions, search
+from effcli.tools.budget import search
 
 
 def main() -> None:

@@ -44,3 +44,18 @@ def write_yaml(tmp_path):
         return path
 
     return write
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-docs",
+        action="store_true",
+        default=False,
+        help="tests/test_docs.py: rewrite the outputs shown in README.md and docs/*.md instead of comparing them",
+    )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="tests/test_golden.py: rewrite tests/golden/* with the current output instead of comparing",
+    )

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from effcli.config.grammar import parse_count, parse_resolutions
 from effcli.config.presets import load_preset, preset_names
 from effcli.core.plan import make_plan
 from effcli.engines import summarize
 from effcli.errors import EffcliError
 from effcli.render.text import stage_shares
-from effcli.tools.budget import Candidate, cost_model, frontier, parse_count, parse_resolutions, search
+from effcli.tools.budget import Candidate, cost_model, frontier, search
 from effcli.tools.scale import scaled_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -113,8 +113,8 @@ def test_totals_match_keras_applications(name):
         )
 
 
-def test_design_reference_numbers():
-    """The public numbers DESIGN.md quotes (no classifier head, 224x224)."""
+def test_published_backbone_numbers():
+    """keras.applications' include_top=False totals at 224x224 (no classifier head), as commonly quoted."""
     published = {
         "efficientnetv2_b0": (5_919_312, 5_858_704),
         "efficientnetv2_b2": (8_769_374, 8_687_086),

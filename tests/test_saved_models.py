@@ -102,6 +102,15 @@ def test_classifier_head_is_a_row_of_its_own(run, tmp_path, keras_module):
     assert code == 0 and data["blocks"][-1]["name"] == "head" and data["blocks"][-2]["name"] == "top"
     assert data["blocks"][-1]["params"] == 1280 * 1000 + 1000
     assert data["totals"]["params"] == model.count_params()
+    code, out, err = run("compare", "classifier.keras", "v1-b0", "-f", "json")
+    assert code == 0, err
+    rows = {row["row"]: row["models"] for row in json.loads(out)["stages"]}
+    assert list(rows)[-2:] == ["top", "head"]
+    assert rows["head"][0]["params"] == 1280 * 1000 + 1000 and rows["head"][1] is None
+    assert rows["top"][0]["params"] == rows["top"][1]["params"]
+    for format in ("table", "csv", "markdown"):
+        code, out, err = run("compare", "classifier.keras", "v1-b0", "-f", format)
+        assert code == 0 and "head" in out, err
 
 
 def test_not_a_model(run, tmp_path):

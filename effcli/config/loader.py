@@ -19,16 +19,19 @@ from typing import Any
 
 from effcli.core.families import FAMILIES, V2, FamilyRules
 from effcli.core.limits import (
-    MAX_CHANNELS,
-    MAX_COEFFICIENT,
+    BOOLEAN,
+    CHOICE,
+    FIELDS,
+    INTEGER,
     MAX_CONFIG_BYTES,
-    MAX_FILTERS,
-    MAX_KERNEL,
-    MAX_REPEATS,
-    MAX_RESOLUTION,
+    NULL,
+    NUMBER,
+    STAGE_FIELDS,
+    TEXT,
+    TUPLE,
+    Field,
 )
 from effcli.core.spec import (
-    ACTIVATIONS,
     BLOCK_ALIASES,
     KERAS_CV_KEYS,
     READABLE_KEYS,
@@ -42,8 +45,27 @@ from effcli.errors import EffcliError
 # --------------------------------------------------------------------------- checks
 
 
+# Stage keys every family requires (V2 also requires `block`, as it has two block types).
+REQUIRED_STAGE_KEYS = tuple(key for key, f in STAGE_FIELDS.items() if f.required)
+# Keys keras-cv's get_config() form always has (plus the family's stackwise_squeeze_and_excite_ratios and
+# stackwise_conv_types).
+KERAS_CV_REQUIRED = (
+    "stackwise_kernel_sizes",
+    "stackwise_num_repeats",
+    "stackwise_input_filters",
+    "stackwise_output_filters",
+    "stackwise_expansion_ratios",
+    "stackwise_strides",
+    "width_coefficient",
+    "depth_coefficient",
+)
+
+
 class _Checker:
-    """Reads typed values out of a mapping, raising EffcliError with the field path."""
+    """Reads typed values out of a mapping, raising EffcliError with the field path.
+
+    Types, bounds and allowed values come from the table of config fields, :data:`effcli.core.limits.FIELDS`.
+    """
 
     def __init__(self, source: str):
         self.source = source
@@ -51,23 +73,54 @@ class _Checker:
     def fail(self, field_name: str, message: str) -> EffcliError:
         return EffcliError(message, source=self.source, field=field_name)
 
-    def integer(self, value: Any, name: str, *, low: int, high: int) -> int:
+    def field(self, key: str | Field, value: Any, where: str | None = None, *, choices: dict[str, str] | None = None):
+        """``value`` checked against the field ``key`` of the table; ``where`` names it in errors (default: key).
+
+        Null gives None when the field is nullable. ``choices``: a CHOICE field's valid values narrowed
+        (by the family), each mapped to what it stands for.
+        """
+        spec = key if isinstance(key, Field) else FIELDS[key]
+        where = where or spec.name
+        if value is None and spec.nullable:
+            return None
+        if spec.kind == INTEGER:
+            return self.integer(value, where, spec)
+        if spec.kind == NUMBER:
+            return self.number(value, where, spec)
+        if spec.kind == CHOICE:
+            return self.choice(value, where, spec.choices if choices is None else choices)
+        if spec.kind == TEXT:
+            return self.text(value, where, spec)
+        if spec.kind == BOOLEAN:
+            return self.boolean(value, where)
+        if spec.kind == TUPLE:
+            return self.items(value, where, spec)
+        if spec.kind == NULL and value is not None:
+            raise self.fail(where, "must be null in a config file")
+        return None
+
+    def integer(self, value: Any, name: str, spec: Field) -> int:
+        if spec.choices:
+            if isinstance(value, bool) or not isinstance(value, int) or not spec.in_bounds(value):
+                raise self.fail(name, f"must be {spec.bounds_text(_num)}, got {_show(value)}")
+            return value
+        bounds = spec.bounds_text(_num)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"expected an integer from {low} to {high}, got {_show(value)}")
-        if not low <= value <= high:
-            raise self.fail(name, f"must be from {low} to {high}, got {value}")
+            raise self.fail(name, f"expected an integer {bounds}, got {_show(value)}")
+        if not spec.in_bounds(value):
+            raise self.fail(name, f"must be {bounds}, got {value}")
+        if spec.odd and value % 2 == 0:
+            raise self.fail(name, f"must be odd (1, 3, 5, ...), got {value}")
         return value
 
-    def number(self, value: Any, name: str, *, low: float, high: float, low_open: bool = False) -> float:
+    def number(self, value: Any, name: str, spec: Field) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(name, f"expected a number, got {_show(value)}")
         value = float(value)
         if not math.isfinite(value):
             raise self.fail(name, f"must be a finite number, got {value}")
-        too_low = value <= low if low_open else value < low
-        if too_low or value > high:
-            bracket = "(" if low_open else "["
-            raise self.fail(name, f"must be in {bracket}{_num(low)}, {_num(high)}], got {_num(value)}")
+        if not spec.in_bounds(value):
+            raise self.fail(name, f"must be in {spec.bounds_text(_num)}, got {_num(value)}")
         return value
 
     def boolean(self, value: Any, name: str) -> bool:
@@ -75,10 +128,18 @@ class _Checker:
             raise self.fail(name, f"expected true or false, got {_show(value)}")
         return value
 
-    def text(self, value: Any, name: str) -> str:
+    def text(self, value: Any, name: str, spec: Field) -> str:
         if not isinstance(value, str):
             raise self.fail(name, f"expected a string, got {_show(value)}")
+        if spec.nonblank and not value.strip():
+            raise self.fail(name, "must not be empty")
         return value
+
+    def items(self, value: Any, name: str, spec: Field) -> tuple:
+        if not isinstance(value, (list, tuple)) or len(value) != len(spec.items):
+            labels = ", ".join(item.name.partition("(")[2].rstrip(")") or item.name for item in spec.items)
+            raise self.fail(name, f"expected a list [{labels}], got {_show(value)}")
+        return tuple(self.field(item, v) for item, v in zip(spec.items, value, strict=True))
 
     def choice(self, value: Any, name: str, choices: dict[str, str] | tuple[str, ...]) -> str:
         valid = list(choices)
@@ -144,35 +205,21 @@ def parse_spec(data: Any, *, source: str) -> BackboneSpec:
 
 
 def _parse_family(data: dict, check: _Checker) -> FamilyRules:
-    family = check.choice(data.get("family", V2), "family", tuple(FAMILIES))
-    return FAMILIES[family]
+    return FAMILIES[check.field("family", data.get("family", FIELDS["family"].default))]
 
 
 def _parse_globals(data: dict, check: _Checker, rules: FamilyRules) -> dict[str, Any]:
     out: dict[str, Any] = {"family": rules.name}
     if "name" in data:
-        name = check.text(data["name"], "name").strip()
-        if not name:
-            raise check.fail("name", "must not be empty")
-        out["name"] = name
+        out["name"] = check.field("name", data["name"]).strip()
     else:
         out["name"] = Path(check.source).stem if check.source.endswith((".yaml", ".yml")) else "custom"
-    if "description" in data:
-        out["description"] = check.text(data["description"], "description")
-    if data.get("native_resolution") is not None:
-        out["native_resolution"] = check.integer(
-            data["native_resolution"], "native_resolution", low=1, high=MAX_RESOLUTION
-        )
-    for key in ("width_coefficient", "depth_coefficient"):
+    for key in ("description", "native_resolution", "width_coefficient", "depth_coefficient", "depth_divisor"):
         if key in data:
-            out[key] = check.number(data[key], key, low=0.0, high=MAX_COEFFICIENT, low_open=True)
-    if "depth_divisor" in data:
-        out["depth_divisor"] = check.integer(data["depth_divisor"], "depth_divisor", low=1, high=1024)
+            out[key] = check.field(key, data[key])
     if rules.uses_min_depth:
-        if data.get("min_depth") is not None:
-            out["min_depth"] = check.integer(data["min_depth"], "min_depth", low=1, high=MAX_FILTERS)
-        elif "min_depth" in data:
-            out["min_depth"] = None
+        if "min_depth" in data:
+            out["min_depth"] = check.field("min_depth", data["min_depth"])
     else:
         out["min_depth"] = None
         if data.get("min_depth") is not None:
@@ -180,33 +227,23 @@ def _parse_globals(data: dict, check: _Checker, rules: FamilyRules) -> dict[str,
                 "min_depth",
                 f"{rules.name} has no minimum depth (only efficientnetv2 uses it); remove this key",
             )
-    out["activation"] = check.choice(data.get("activation", rules.default_activation), "activation", ACTIVATIONS)
+    out["activation"] = check.field("activation", data.get("activation", rules.default_activation))
     if "input_shape" in data:
         out["input_shape"] = _parse_input_shape(data["input_shape"], check)
     for key in ("include_rescaling", "trainable"):
         if key in data:
-            out[key] = check.boolean(data[key], key)
+            out[key] = check.field(key, data[key])
     return out
 
 
 def _parse_input_shape(value: Any, check: _Checker) -> tuple[int | None, int | None, int]:
-    if value is None:
+    shape = check.field("input_shape", value)
+    if shape is None:
         return (None, None, 3)
-    if not isinstance(value, (list, tuple)) or len(value) != 3:
-        raise check.fail("input_shape", f"expected a list [height, width, channels], got {_show(value)}")
-    height, width, channels = value
-    dims: list[int | None] = []
-    for label, dim in (("height", height), ("width", width)):
-        if dim is None:
-            dims.append(None)
-        else:
-            dims.append(check.integer(dim, f"input_shape ({label})", low=1, high=MAX_RESOLUTION))
-    if (dims[0] is None) != (dims[1] is None):
+    height, width, channels = shape
+    if (height is None) != (width is None):
         raise check.fail("input_shape", "give both height and width, or null for both")
-    if channels is None:
-        channels = 3
-    dims.append(check.integer(channels, "input_shape (channels)", low=1, high=MAX_CHANNELS))
-    return (dims[0], dims[1], dims[2])
+    return (height, width, 3 if channels is None else channels)
 
 
 def _parse_readable(data: dict, check: _Checker) -> BackboneSpec:
@@ -214,7 +251,7 @@ def _parse_readable(data: dict, check: _Checker) -> BackboneSpec:
     rules = _parse_family(data, check)
     values = _parse_globals(data, check, rules)
     if "drop_rate" in data:
-        values["drop_rate"] = check.number(data["drop_rate"], "drop_rate", low=0.0, high=1.0)
+        values["drop_rate"] = check.field("drop_rate", data["drop_rate"])
     raw_stages = data["stages"]
     if not isinstance(raw_stages, list) or not raw_stages:
         raise check.fail("stages", f"expected a non-empty list of stage mappings, got {_show(raw_stages)}")
@@ -223,7 +260,7 @@ def _parse_readable(data: dict, check: _Checker) -> BackboneSpec:
         where = f"stages[{index}]"
         if not isinstance(raw, dict):
             raise check.fail(where, f"expected a mapping with keys {', '.join(STAGE_KEYS)}, got {_show(raw)}")
-        required = tuple(k for k in STAGE_KEYS if k not in ("block", "se_ratio"))
+        required = REQUIRED_STAGE_KEYS
         if len(rules.block_types) > 1:
             required = ("block",) + required
         check.keys(raw, where, allowed=STAGE_KEYS, required=required)
@@ -232,20 +269,13 @@ def _parse_readable(data: dict, check: _Checker) -> BackboneSpec:
 
 
 def _parse_stage(raw: dict, check: _Checker, rules: FamilyRules, path) -> StageSpec:
-    block = raw.get("block", rules.block_types[0])
-    valid_blocks = {k: v for k, v in BLOCK_ALIASES.items() if v in rules.block_types}
-    block = check.choice(block, path("block"), valid_blocks)
-    se_ratio = 0.0
-    if raw.get("se_ratio") is not None:
-        se_ratio = check.number(raw["se_ratio"], path("se_ratio"), low=0.0, high=1.0)
-        if se_ratio and not rules.has_se:
-            raise check.fail(path("se_ratio"), f"{rules.name} has no squeeze-excite; use 0 or remove it")
-    kernel = check.integer(raw["kernel_size"], path("kernel_size"), low=1, high=MAX_KERNEL)
-    if kernel % 2 == 0:
-        raise check.fail(path("kernel_size"), f"must be odd (1, 3, 5, ...), got {kernel}")
-    strides = raw["strides"]
-    if isinstance(strides, bool) or strides not in (1, 2) or not isinstance(strides, int):
-        raise check.fail(path("strides"), f"must be 1 or 2, got {_show(strides)}")
+    valid_blocks = {k: BLOCK_ALIASES[k] for k in STAGE_FIELDS["block"].choices if BLOCK_ALIASES[k] in rules.block_types}
+    block = check.field("block", raw.get("block", rules.block_types[0]), path("block"), choices=valid_blocks)
+    se_ratio = check.field("se_ratio", raw.get("se_ratio"), path("se_ratio")) or 0.0
+    if se_ratio and not rules.has_se:
+        raise check.fail(path("se_ratio"), f"{rules.name} has no squeeze-excite; use 0 or remove it")
+    kernel = check.field("kernel_size", raw["kernel_size"], path("kernel_size"))
+    strides = check.field("strides", raw["strides"], path("strides"))
     if rules.explicit_padding and strides == 2 and kernel == 1:
         raise check.fail(
             path("kernel_size"),
@@ -254,10 +284,10 @@ def _parse_stage(raw: dict, check: _Checker, rules: FamilyRules, path) -> StageS
     return StageSpec(
         block=block,
         kernel_size=kernel,
-        repeats=check.integer(raw["repeats"], path("repeats"), low=1, high=MAX_REPEATS),
-        input_filters=check.integer(raw["input_filters"], path("input_filters"), low=1, high=MAX_FILTERS),
-        output_filters=check.integer(raw["output_filters"], path("output_filters"), low=1, high=MAX_FILTERS),
-        expand_ratio=check.integer(raw["expand_ratio"], path("expand_ratio"), low=1, high=64),
+        repeats=check.field("repeats", raw["repeats"], path("repeats")),
+        input_filters=check.field("input_filters", raw["input_filters"], path("input_filters")),
+        output_filters=check.field("output_filters", raw["output_filters"], path("output_filters")),
+        expand_ratio=check.field("expand_ratio", raw["expand_ratio"], path("expand_ratio")),
         se_ratio=se_ratio,
         strides=strides,
     )
@@ -265,16 +295,7 @@ def _parse_stage(raw: dict, check: _Checker, rules: FamilyRules, path) -> StageS
 
 def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
     rules = _parse_family(data, check)
-    required = [
-        "stackwise_kernel_sizes",
-        "stackwise_num_repeats",
-        "stackwise_input_filters",
-        "stackwise_output_filters",
-        "stackwise_expansion_ratios",
-        "stackwise_strides",
-        "width_coefficient",
-        "depth_coefficient",
-    ]
+    required = list(KERAS_CV_REQUIRED)
     allowed = list(KERAS_CV_KEYS)
     if rules.has_se:
         required.insert(5, "stackwise_squeeze_and_excite_ratios")
@@ -295,11 +316,11 @@ def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
     if len(drop_keys) == 2:
         raise check.fail("drop_connect_rate", "give skip_connection_dropout or drop_connect_rate, not both")
     if drop_keys:
-        values["drop_rate"] = check.number(data[drop_keys[0]], drop_keys[0], low=0.0, high=1.0)
+        values["drop_rate"] = check.field(drop_keys[0], data[drop_keys[0]])
     if "dropout_rate" in data:
-        check.number(data["dropout_rate"], "dropout_rate", low=0.0, high=1.0)
-    if data.get("input_tensor") is not None:
-        raise check.fail("input_tensor", "must be null in a config file")
+        check.field("dropout_rate", data["dropout_rate"])
+    if "input_tensor" in data:
+        check.field("input_tensor", data["input_tensor"])
     lists: dict[str, list] = {}
     for key in STACKWISE_KEYS:
         if key not in data:

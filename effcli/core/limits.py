@@ -1,9 +1,26 @@
-"""effcli's limits: the largest values a config, an option or a network may have.
+"""effcli's limits: the largest values a config, an option or a network may have, and the table of config fields.
 
-They keep absurd inputs instant and bounded; no real EfficientNet comes near them.
+The MAX_* constants keep absurd inputs instant and bounded; no real EfficientNet
+comes near them. :data:`FIELDS` describes every field of a config (its type,
+bounds, allowed values and a one-line description); the config validator
+(``effcli.config.loader``), the JSON Schema (``effcli.config.schema``) and the
+option checks of ``effcli scale`` (:func:`check`) are all derived from it, so
+they cannot drift apart. Family-specific rules (which blocks a family has,
+whether it has squeeze-excite or a minimum depth) stay with the validator.
+
+Import-light on purpose: the standard library and effcli's own small modules only.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from effcli.core.families import FAMILIES, V2
+from effcli.core.spec import ACTIVATIONS, BLOCK_ALIASES
+from effcli.errors import EffcliError
 
 MAX_KERNEL = 31
 MAX_RESOLUTION = 8192
@@ -11,5 +28,225 @@ MAX_CHANNELS = 4096
 MAX_COEFFICIENT = 100.0
 MAX_REPEATS = 1000
 MAX_FILTERS = 100_000
+MAX_DEPTH_DIVISOR = 1024
+MAX_EXPAND_RATIO = 64
 MAX_CONFIG_BYTES = 1_000_000  # a stage config is a few hundred bytes; refuse to parse megabytes
 MAX_BLOCKS = 20_000  # far beyond any real network; keeps absurd depths instant and bounded
+
+# The kinds of field: a whole number, a real number, one of a set of strings, free
+# text, true/false, null only, or a fixed-length list of other fields.
+INTEGER, NUMBER, CHOICE, TEXT, BOOLEAN, NULL, TUPLE = "integer", "number", "choice", "text", "boolean", "null", "tuple"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a config: what it may hold, as data."""
+
+    name: str
+    kind: str  # INTEGER | NUMBER | CHOICE | TEXT | BOOLEAN | NULL | TUPLE
+    description: str
+    low: float = -math.inf  # INTEGER / NUMBER bounds (an INTEGER field's are integers)
+    high: float = math.inf
+    low_open: bool = False  # True: low itself is excluded
+    high_open: bool = False
+    choices: tuple = ()  # CHOICE: the valid strings; INTEGER: the only valid values (instead of bounds)
+    nullable: bool = False  # null is accepted (and means "the default")
+    odd: bool = False  # INTEGER: must be odd
+    nonblank: bool = False  # TEXT: must hold a non-space character
+    required: bool = False  # stage fields: required in every family
+    items: tuple[Field, ...] = ()  # TUPLE: one field per position
+    default: Any = None  # documented in the schema
+
+    def in_bounds(self, value: float) -> bool:
+        """``value`` (already a number of the right type) lies within low..high."""
+        if self.choices:
+            return value in self.choices
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def bounds_text(self, show: Callable[[Any], str] | None = None) -> str:
+        """How the bounds read in a message: ``from 1 to 1024``, ``(0, 100]``, ``1 or 2``."""
+        show = show or _g
+        if self.choices:
+            shown = [show(c) for c in self.choices]
+            return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+        if self.kind == INTEGER:  # an open integer bound is the closed one next to it
+            return f"from {show(self.low + self.low_open)} to {show(self.high - self.high_open)}"
+        return f"{'(' if self.low_open else '['}{show(self.low)}, {show(self.high)}{')' if self.high_open else ']'}"
+
+    def accepts(self, value: Any) -> bool:
+        """Whether the value is valid for this field on its own (no cross-field or family rules)."""
+        if value is None:
+            return self.nullable or self.kind == NULL
+        if self.kind == INTEGER:
+            return (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and self.in_bounds(value)
+                and (not self.odd or value % 2 == 1)
+            )
+        if self.kind == NUMBER:
+            return (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and self.in_bounds(value)
+            )
+        if self.kind == CHOICE:
+            return isinstance(value, str) and value in self.choices
+        if self.kind == TEXT:
+            return isinstance(value, str) and (not self.nonblank or bool(value.strip()))
+        if self.kind == BOOLEAN:
+            return isinstance(value, bool)
+        if self.kind == TUPLE:
+            return (
+                isinstance(value, (list, tuple))
+                and len(value) == len(self.items)
+                and all(item.accepts(v) for item, v in zip(self.items, value, strict=True))
+            )
+        return False  # NULL, and value is not None
+
+    @property
+    def bounded(self) -> bool:
+        return self.kind in (INTEGER, NUMBER) and not self.choices
+
+
+def _integer(name: str, low: int, high: int, description: str, **extra: Any) -> Field:
+    return Field(name, INTEGER, description, low=low, high=high, **extra)
+
+
+def _fraction(name: str, description: str, **extra: Any) -> Field:
+    return Field(name, NUMBER, description, low=0.0, high=1.0, **extra)
+
+
+def _coefficient(name: str, description: str) -> Field:
+    return Field(name, NUMBER, description, low=0.0, high=MAX_COEFFICIENT, low_open=True)
+
+
+def _table(*fields: Field) -> dict[str, Field]:
+    return {f.name: f for f in fields}
+
+
+# Keys of both forms, in the order of effcli.core.spec's _COMMON_KEYS.
+COMMON_FIELDS = _table(
+    Field("name", TEXT, "Model name.", nonblank=True),
+    Field("description", TEXT, "One line about the model."),
+    Field(
+        "family",
+        CHOICE,
+        "Which family's rules apply (rounding, stem/top, SE, activation).",
+        choices=tuple(FAMILIES),
+        default=V2,
+    ),
+    _integer(
+        "native_resolution",
+        1,
+        MAX_RESOLUTION,
+        "The resolution the model was designed for (--resolution native).",
+        nullable=True,
+    ),
+    _coefficient("width_coefficient", "Multiplies every stage's filters (round_filters)."),
+    _coefficient("depth_coefficient", "Multiplies every stage's repeats (ceil)."),
+    _integer("depth_divisor", 1, MAX_DEPTH_DIVISOR, "Filters are rounded to a multiple of this (8)."),
+    _integer(
+        "min_depth",
+        1,
+        MAX_FILTERS,
+        "EfficientNetV2 only: the smallest filter count round_filters returns.",
+        nullable=True,
+    ),
+    Field("activation", CHOICE, "Activation of every block (V2/V1 swish, Lite relu6).", choices=ACTIVATIONS),
+    Field(
+        "input_shape",
+        TUPLE,
+        "[height, width, channels]; [null, null, 3] = unspecified.",
+        nullable=True,
+        items=(
+            _integer("input_shape (height)", 1, MAX_RESOLUTION, "Input height; null with width.", nullable=True),
+            _integer("input_shape (width)", 1, MAX_RESOLUTION, "Input width; null with height.", nullable=True),
+            _integer("input_shape (channels)", 1, MAX_CHANNELS, "Input channels (null = 3).", nullable=True),
+        ),
+    ),
+    Field("include_rescaling", BOOLEAN, "Start with Rescaling(1/255)."),
+    Field("trainable", BOOLEAN, "false makes every parameter non-trainable."),
+)
+
+# Keys of the readable stage-list form only (besides `stages`, the list of STAGE_FIELDS mappings).
+READABLE_FIELDS = _table(
+    _fraction("drop_rate", "Drop rate of the residual branch, reached by the last block."),
+)
+
+# Keys of keras-cv's get_config() form only (besides the stackwise_* lists, one STAGE_FIELDS entry per stage).
+KERAS_CV_FIELDS = _table(
+    _fraction("skip_connection_dropout", "Drop rate of the residual branch (V2 name)."),
+    _fraction("drop_connect_rate", "Drop rate of the residual branch (V1 / Lite name)."),
+    _fraction("dropout_rate", "The classifier's dropout (V1 / Lite); unused by a backbone."),
+    Field("input_tensor", NULL, "Must be null in a config file."),
+)
+
+# One stage, in the order of effcli.core.spec.STAGE_KEYS.
+STAGE_FIELDS = _table(
+    Field(
+        "block",
+        CHOICE,
+        "fused = Fused-MBConv (EfficientNetV2); mbconv (keras-cv: unfused) = MBConv.",
+        choices=tuple(BLOCK_ALIASES),
+    ),
+    _integer("kernel_size", 1, MAX_KERNEL, "Odd kernel size (3, 5, ...).", odd=True, required=True),
+    _integer("repeats", 1, MAX_REPEATS, "Blocks in the stage before depth scaling.", required=True),
+    _integer("input_filters", 1, MAX_FILTERS, "Input filters before width scaling.", required=True),
+    _integer("output_filters", 1, MAX_FILTERS, "Output filters before width scaling.", required=True),
+    _integer(
+        "expand_ratio",
+        1,
+        MAX_EXPAND_RATIO,
+        "The block's inner width is input_filters x expand_ratio.",
+        required=True,
+    ),
+    _fraction(
+        "se_ratio",
+        "Squeeze-excite width as a fraction of the block's input filters; 0 or null = none (Lite: 0).",
+        nullable=True,
+    ),
+    Field("strides", INTEGER, "Stride of the stage's first block.", choices=(1, 2), required=True),
+)
+
+FIELDS: dict[str, Field] = {**COMMON_FIELDS, **READABLE_FIELDS, **KERAS_CV_FIELDS, **STAGE_FIELDS}
+
+
+def _g(value: Any) -> str:
+    """A number as options show it: 0, 100, 0.25, 1e+09, nan; an integer in full."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return repr(value)
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def check(name: str, value: Any, *, source: str, message: str | None = None) -> Any:
+    """Check an option's value against the config field ``name``; raise EffcliError naming ``source``.
+
+    ``message``: a format string with ``{value}`` and ``{bounds}`` in place of the
+    default (``must be a number in (0, 100], got 0`` and ``must be an integer from
+    1 to 1024, got 0``), for values derived from the option rather than given.
+    """
+    limit = FIELDS[name]
+    if value is not None and limit.accepts(value):
+        return value
+    if message is None and not limit.bounded:
+        message = "must be {bounds}, got {value}"  # one of a few values
+    elif message is None:
+        kind = "an integer" if limit.kind == INTEGER else "a number in"
+        message = f"must be {kind} {{bounds}}, got {{value}}"
+    raise EffcliError(message.format(value=_Shown(value), bounds=limit.bounds_text()), source=source)
+
+
+class _Shown:
+    """A value in a message: as :func:`_g` shows it, or with the template's own format (``{value:.4g}``)."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        if spec and isinstance(self.value, (int, float)) and not isinstance(self.value, bool):
+            return format(self.value, spec)
+        return _g(self.value)

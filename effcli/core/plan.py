@@ -1,15 +1,20 @@
 """Spec -> the concrete block plan: every block, every Keras layer, every pyramid tap.
 
-``make_plan`` is the only place the family rules of DESIGN.md are applied
+``make_plan`` is the only place the family rules (docs/configs.md) are applied
 (rounding, Lite's fixed stem/top and unscaled end stages, declared versus actual
-channels, residual tests, drop rates, layer names, pyramid taps). Every engine
+channels, residual tests, drop rates, layer names and roles). Every engine
 consumes its result, so engines can only disagree about counting, never about
 structure.
+
+A :class:`BackbonePlan` is also what ``effcli.engines.saved_model`` reads a saved
+.keras file into, so :func:`pyramid_taps` (the one pyramid rule) and
+``effcli.core.report.assemble`` serve configs and saved models alike.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
@@ -19,14 +24,43 @@ from effcli.errors import EffcliError
 
 Shape = tuple[int, int, int]
 
+# What a layer does in its block (LayerPlan.role), independent of how it is named.
+SE_ROLES = frozenset({"se_squeeze", "se_reshape", "se_reduce", "se_expand", "se_excite"})
+CONV_ROLES = frozenset({"stem_conv", "expand_conv", "depthwise", "se_reduce", "se_expand", "project_conv", "top_conv"})
+ROLES = (
+    CONV_ROLES
+    | SE_ROLES
+    | {"rescaling", "normalization", "pad", "bn", "activation", "dropout", "add"}
+    | {"head_pool", "head_dropout", "classifier", "other"}
+)
+
 
 @dataclass(frozen=True)
 class LayerPlan:
-    """One Keras layer: what it is, its channels and the shape it produces."""
+    """One Keras layer: what it is, its role in the block, its channels and the shape it produces.
+
+    ``role`` is what the layer does, whatever its name (one of ``ROLES``):
+
+    - convolutions: ``stem_conv`` (the stem's 3x3 stride-2 conv), ``expand_conv``
+      (MBConv's 1x1 expansion, or Fused-MBConv's kxk one), ``depthwise`` (MBConv's
+      kxk depthwise conv), ``project_conv`` (the conv to the block's output
+      filters: 1x1, or kxk in a Fused-MBConv without expansion), ``top_conv``
+      (the 1x1 head conv);
+    - squeeze-excite, in order: ``se_squeeze`` (global pooling), ``se_reshape``
+      (to 1x1xC), ``se_reduce`` (1x1 conv to the SE width), ``se_expand`` (1x1
+      conv back, sigmoid), ``se_excite`` (the multiply); all in ``SE_ROLES``;
+    - generic: ``bn``, ``activation``, ``pad`` (ZeroPadding2D before a "valid"
+      stride-2 conv), ``dropout`` (stochastic depth before the residual add),
+      ``add`` (the residual add), ``rescaling`` and ``normalization`` (input
+      preprocessing in the stem);
+    - only in saved models: ``head_pool``, ``head_dropout``, ``classifier`` (a
+      classification head) and ``other`` (a layer effcli does not recognise).
+    """
 
     name: str
     op: str  # conv | dwconv | bn | activation | pad | pool | reshape | multiply | dropout | add | rescaling
     output_shape: tuple[int, ...]  # (H, W, C); (C,) after global pooling
+    role: str
     input_channels: int = 0
     filters: int = 0  # output channels of a conv
     kernel_size: int = 0
@@ -40,10 +74,10 @@ class LayerPlan:
 
 @dataclass(frozen=True)
 class BlockPlan:
-    """One row of the summary: the stem, a block, or the top."""
+    """One row of the summary: the stem, a block, the top (or a saved model's classification head)."""
 
-    name: str  # "stem", "block1a", ..., "top"
-    kind: str  # "stem" | "fused" | "mbconv" | "top"
+    name: str  # "stem", "block1a", ..., "top" ("head")
+    kind: str  # "stem" | "fused" | "mbconv" | "top" ("head": only in saved models)
     stage: int  # 0 for the stem, 1..n for the stages, n + 1 for the top
     input_filters: int  # declared (width-rounded config value)
     input_channels: int  # of the tensor that actually arrives
@@ -73,14 +107,65 @@ class PyramidTap:
 
 
 @dataclass(frozen=True)
+class ModelInfo:
+    """What a report says about the whole model: from a spec, or read off a saved file.
+
+    The coefficients and the drop rate are None when unknown (a saved model does
+    not record them).
+    """
+
+    name: str
+    family: str
+    family_title: str
+    source: str
+    activation: str
+    width_coefficient: float | None = None
+    depth_coefficient: float | None = None
+    depth_divisor: int | None = None
+    min_depth: int | None = None
+    drop_rate: float | None = None
+    trainable: bool = True
+
+    @classmethod
+    def from_spec(cls, spec: BackboneSpec) -> ModelInfo:
+        return cls(
+            name=spec.name,
+            family=spec.family,
+            family_title=spec.rules.title,
+            source=spec.source,
+            activation=spec.activation,
+            width_coefficient=spec.width_coefficient,
+            depth_coefficient=spec.depth_coefficient,
+            depth_divisor=spec.depth_divisor,
+            min_depth=spec.min_depth,
+            drop_rate=spec.drop_rate,
+            trainable=spec.trainable,
+        )
+
+
+@dataclass(frozen=True)
 class BackbonePlan:
-    spec: BackboneSpec
+    """Blocks, layers and pyramid taps of one model, from a config (``make_plan``) or a saved file.
+
+    ``info`` is always set; ``spec`` only for a plan made from a config (``source_spec``
+    is None for a saved model).
+    """
+
+    info: ModelInfo
     input_shape: Shape
     blocks: tuple[BlockPlan, ...]
     pyramid: tuple[PyramidTap, ...]
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     pyramid_convention: str = "keras"
+    source_spec: BackboneSpec | None = None  # None for a saved model
+
+    @property
+    def spec(self) -> BackboneSpec:
+        """The spec this plan was made from, for the code that needs one; a saved model's plan has none."""
+        if self.source_spec is None:
+            raise AttributeError(f"the plan of {self.info.name} was read from a saved model and has no spec")
+        return self.source_spec
 
 
 def block_letters(index: int) -> str:
@@ -93,16 +178,22 @@ def block_letters(index: int) -> str:
     return letters
 
 
+def _spatial_out(layer: LayerPlan) -> Shape:
+    """The (H, W, C) output of a layer on the main path (every one but the SE squeeze)."""
+    height, width, channels = layer.output_shape
+    return (height, width, channels)
+
+
 def _down(size: int, strides: int) -> int:
     return math.ceil(size / strides)
 
 
 def _bn(name: str, shape: Shape) -> LayerPlan:
-    return LayerPlan(name=name, op="bn", output_shape=shape, input_channels=shape[2])
+    return LayerPlan(name=name, op="bn", role="bn", output_shape=shape, input_channels=shape[2])
 
 
 def _act(name: str, shape: Shape, activation: str) -> LayerPlan:
-    return LayerPlan(name=name, op="activation", output_shape=shape, activation=activation)
+    return LayerPlan(name=name, op="activation", role="activation", output_shape=shape, activation=activation)
 
 
 def _spatial(shape_in: Shape, kernel: int, strides: int, padding: str) -> tuple[int, int]:
@@ -115,6 +206,7 @@ def _spatial(shape_in: Shape, kernel: int, strides: int, padding: str) -> tuple[
 
 def _conv(
     name: str,
+    role: str,
     shape_in: Shape,
     filters: int,
     kernel: int,
@@ -127,6 +219,7 @@ def _conv(
     return LayerPlan(
         name=name,
         op="conv",
+        role=role,
         output_shape=(*_spatial(shape_in, kernel, strides, padding), filters),
         input_channels=shape_in[2],
         filters=filters,
@@ -143,6 +236,7 @@ def _dwconv(name: str, shape_in: Shape, kernel: int, strides: int, padding: str 
     return LayerPlan(
         name=name,
         op="dwconv",
+        role="depthwise",
         output_shape=(*_spatial(shape_in, kernel, strides, padding), channels),
         input_channels=channels,
         filters=channels,
@@ -159,17 +253,17 @@ def _pad(name: str, shape_in: Shape, kernel: int) -> LayerPlan:
     half = kernel // 2
     pad = ((half - adjust[0], half), (half - adjust[1], half))
     out = (h + sum(pad[0]), w + sum(pad[1]), c)
-    return LayerPlan(name=name, op="pad", output_shape=out, input_channels=c, pad=pad)
+    return LayerPlan(name=name, op="pad", role="pad", output_shape=out, input_channels=c, pad=pad)
 
 
 def _squeeze_excite(prefix: str, shape: Shape, se_filters: int, expanded: int, activation: str):
     channels = shape[2]
     return [
-        LayerPlan(name=prefix + "se_squeeze", op="pool", output_shape=(channels,)),  # pooled to a vector
-        LayerPlan(name=prefix + "se_reshape", op="reshape", output_shape=(1, 1, channels)),
-        _conv(prefix + "se_reduce", (1, 1, channels), se_filters, 1, use_bias=True, activation=activation),
-        _conv(prefix + "se_expand", (1, 1, se_filters), expanded, 1, use_bias=True, activation="sigmoid"),
-        LayerPlan(name=prefix + "se_excite", op="multiply", output_shape=shape),
+        LayerPlan(name=prefix + "se_squeeze", op="pool", role="se_squeeze", output_shape=(channels,)),  # a vector
+        LayerPlan(name=prefix + "se_reshape", op="reshape", role="se_reshape", output_shape=(1, 1, channels)),
+        _conv(prefix + "se_reduce", "se_reduce", (1, 1, channels), se_filters, 1, use_bias=True, activation=activation),
+        _conv(prefix + "se_expand", "se_expand", (1, 1, se_filters), expanded, 1, use_bias=True, activation="sigmoid"),
+        LayerPlan(name=prefix + "se_excite", op="multiply", role="se_excite", output_shape=shape),
     ]
 
 
@@ -199,34 +293,34 @@ def _block_layers(
         # expand_ratio 1 the kxk project conv takes the stride (keras.applications;
         # keras-cv 0.9 drops it there, see README "Deliberate differences").
         if expand_ratio != 1:
-            layers.append(_conv(prefix + "expand_conv", shape, expanded, kernel, strides))
-            shape = layers[-1].output_shape
+            layers.append(_conv(prefix + "expand_conv", "expand_conv", shape, expanded, kernel, strides))
+            shape = _spatial_out(layers[-1])
             layers.append(_bn(prefix + "expand_bn", shape))
             layers.append(_act(prefix + "expand_activation", shape, activation))
         if se_filters:
             layers += _squeeze_excite(prefix, shape, se_filters, expanded, activation)
         if expand_ratio != 1:
-            layers.append(_conv(prefix + "project_conv", shape, output_filters, 1))
+            layers.append(_conv(prefix + "project_conv", "project_conv", shape, output_filters, 1))
         else:
-            layers.append(_conv(prefix + "project_conv", shape, output_filters, kernel, strides))
-        shape = layers[-1].output_shape
+            layers.append(_conv(prefix + "project_conv", "project_conv", shape, output_filters, kernel, strides))
+        shape = _spatial_out(layers[-1])
         layers.append(_bn(prefix + "project_bn", shape))
         if expand_ratio == 1:  # keras-cv reuses its expand activation layer here
             layers.append(_act(prefix + "expand_activation", shape, activation))
     else:
         if expand_ratio != 1:
-            layers.append(_conv(prefix + "expand_conv", shape, expanded, 1))
-            shape = layers[-1].output_shape
+            layers.append(_conv(prefix + "expand_conv", "expand_conv", shape, expanded, 1))
+            shape = _spatial_out(layers[-1])
             layers.append(_bn(prefix + "expand_bn", shape))
             layers.append(_act(prefix + ("activation" if v2 else "expand_activation"), shape, activation))
         padding = "same"
         if rules.explicit_padding and strides == 2:
             layers.append(_pad(prefix + "dwconv_pad", shape, kernel))
-            shape = layers[-1].output_shape
+            shape = _spatial_out(layers[-1])
             padding = "valid"
         dw_name = "dwconv2" if v2 else "dwconv"
         layers.append(_dwconv(prefix + dw_name, shape, kernel, strides, padding))
-        shape = layers[-1].output_shape
+        shape = _spatial_out(layers[-1])
         if v2:
             layers.append(_bn(prefix + "bn", shape))
             layers.append(_act(prefix + "activation", shape, activation))
@@ -240,13 +334,15 @@ def _block_layers(
             layers += _squeeze_excite(prefix, shape, se_filters, expanded, activation)
         project_kernel = 1 if (expand_ratio != 1 or not v2) else kernel
         project_name = "project" if (rules.has_se and not v2) else "project_conv"
-        layers.append(_conv(prefix + project_name, shape, output_filters, project_kernel))
-        shape = layers[-1].output_shape
+        layers.append(_conv(prefix + project_name, "project_conv", shape, output_filters, project_kernel))
+        shape = _spatial_out(layers[-1])
         layers.append(_bn(prefix + "project_bn", shape))
     if residual:
         if drop_rate > 0:
-            layers.append(LayerPlan(name=prefix + "drop", op="dropout", output_shape=shape, rate=drop_rate))
-        layers.append(LayerPlan(name=prefix + "add", op="add", output_shape=shape))
+            layers.append(
+                LayerPlan(name=prefix + "drop", op="dropout", role="dropout", output_shape=shape, rate=drop_rate)
+            )
+        layers.append(LayerPlan(name=prefix + "add", op="add", role="add", output_shape=shape))
     return layers
 
 
@@ -292,6 +388,46 @@ def block_layers_for(
 
 
 PYRAMID_CONVENTIONS = ("keras", "timm")
+STAGE_KINDS = ("fused", "mbconv")
+
+
+def check_pyramid_convention(convention: str) -> None:
+    if convention not in PYRAMID_CONVENTIONS:
+        raise EffcliError(f"unknown convention '{convention}'; valid: keras, timm", source="--pyramid")
+
+
+def pyramid_taps(blocks: Sequence[BlockPlan], convention: str = "keras") -> tuple[PyramidTap, ...]:
+    """The feature-pyramid taps of a block sequence: the one pyramid rule of effcli.
+
+    "keras" (keras-cv): the tensor entering every stride-2 block (the previous
+    block's output), then the top's output. "timm": the same stage ends, but the
+    last level is the last block's output instead of the top (also "keras" when
+    there is no top). A classification head (kind "head") is never tapped. Each
+    tap's stride is the product of the strides up to and including its block.
+    """
+    check_pyramid_convention(convention)
+    body = [block for block in blocks if block.kind != "head"]
+    cumulative: dict[str, int] = {}
+    stride = 1
+    for block in body:
+        stride *= block.strides
+        cumulative[block.name] = stride
+    tapped = [body[i - 1] for i, block in enumerate(body) if i > 0 and block.kind in STAGE_KINDS and block.strides != 1]
+    top = next((block for block in body if block.kind == "top"), None)
+    if convention == "timm" or top is None:
+        tapped.append([block for block in body if block.kind in STAGE_KINDS][-1])
+    else:
+        tapped.append(top)
+    return tuple(
+        PyramidTap(
+            level=f"P{i + 1}",
+            block=block.name,
+            layer=block.output_layer,
+            output_shape=block.output_shape,
+            stride=cumulative[block.name],
+        )
+        for i, block in enumerate(tapped)
+    )
 
 
 def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras") -> BackbonePlan:
@@ -299,10 +435,10 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
 
     ``pyramid`` picks the feature-pyramid taps: "keras" (keras-cv: the tensor
     entering every stride-2 block, then the top activation) or "timm" (the same
-    stage ends, but the last level is the last block's output, not the head).
+    stage ends, but the last level is the last block's output, not the head);
+    see :func:`pyramid_taps`.
     """
-    if pyramid not in PYRAMID_CONVENTIONS:
-        raise EffcliError(f"unknown convention '{pyramid}'; valid: keras, timm", source="--pyramid")
+    check_pyramid_convention(pyramid)
     rules = spec.rules
 
     def rf(filters: int) -> int:
@@ -317,7 +453,6 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     warnings: list[str] = []
     notes: list[str] = []
     blocks: list[BlockPlan] = []
-    pyramid_taps: list[PyramidTap] = []
     height, width, channels = input_shape
 
     # Stem
@@ -325,13 +460,13 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     shape: Shape = (height, width, channels)
     layers: list[LayerPlan] = []
     if spec.include_rescaling:
-        layers.append(LayerPlan(name="rescaling", op="rescaling", output_shape=shape))
+        layers.append(LayerPlan(name="rescaling", op="rescaling", role="rescaling", output_shape=shape))
     if rules.explicit_padding:
         layers.append(_pad("stem_conv_pad", shape, 3))
-        layers.append(_conv("stem_conv", layers[-1].output_shape, stem_filters, 3, 2, padding="valid"))
+        layers.append(_conv("stem_conv", "stem_conv", _spatial_out(layers[-1]), stem_filters, 3, 2, padding="valid"))
     else:
-        layers.append(_conv("stem_conv", shape, stem_filters, 3, 2))
-    shape = layers[-1].output_shape
+        layers.append(_conv("stem_conv", "stem_conv", shape, stem_filters, 3, 2))
+    shape = _spatial_out(layers[-1])
     layers.append(_bn("stem_bn", shape))
     layers.append(_act("stem_activation", shape, spec.activation))
     blocks.append(
@@ -357,7 +492,6 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
             keras_layer=None,
         )
     )
-    stride_so_far = 2
 
     repeats = [
         stage_repeats(
@@ -386,17 +520,6 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
             strides = stage.strides if j == 0 else 1
             name = f"block{stage_index + 1}{block_letters(j)}"
             actual_in = shape[2]
-            if strides != 1:
-                previous = blocks[-1]
-                pyramid_taps.append(
-                    PyramidTap(
-                        level=f"P{len(pyramid_taps) + 1}",
-                        block=previous.name,
-                        layer=previous.output_layer,
-                        output_shape=previous.output_shape,
-                        stride=stride_so_far,
-                    )
-                )
             residual = is_residual(strides, declared_in, stage_out)
             se_filters = max(1, int(declared_in * stage.se_ratio)) if 0 < stage.se_ratio <= 1 else 0
             expanded = declared_in * stage.expand_ratio
@@ -432,7 +555,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
                     )
             drop_rate = spec.drop_rate * block_index / total_blocks
             prefix = name + "_"
-            layers = block_layers_for(
+            stage_layers = block_layers_for(
                 rules.name,
                 stage.block,
                 prefix,
@@ -447,7 +570,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
                 activation=spec.activation,
                 spatial=shape[:2],
             )
-            output_shape = layers[-1].output_shape
+            output_shape = _spatial_out(stage_layers[-1])
             v2 = rules.name == "efficientnetv2"
             blocks.append(
                 BlockPlan(
@@ -467,20 +590,18 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
                     residual=residual,
                     input_shape=shape,
                     output_shape=output_shape,
-                    layers=tuple(layers),
-                    output_layer=prefix if v2 else layers[-1].name,
+                    layers=stage_layers,
+                    output_layer=prefix if v2 else stage_layers[-1].name,
                     keras_layer=prefix if v2 else None,
                 )
             )
             shape = output_shape
-            stride_so_far *= strides
             block_index += 1
 
-    last_block = blocks[-1]
     # Top
     top_filters = rules.fixed_top_filters or rf(TOP_BASE_FILTERS)
-    layers = [_conv("top_conv", shape, top_filters, 1)]
-    top_shape = layers[0].output_shape
+    layers = [_conv("top_conv", "top_conv", shape, top_filters, 1)]
+    top_shape = _spatial_out(layers[0])
     layers += [_bn("top_bn", top_shape), _act("top_activation", top_shape, spec.activation)]
     blocks.append(
         BlockPlan(
@@ -505,22 +626,13 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
             keras_layer=None,
         )
     )
-    last = last_block if pyramid == "timm" else None
-    pyramid_taps.append(
-        PyramidTap(
-            level=f"P{len(pyramid_taps) + 1}",
-            block=last.name if last else "top",
-            layer=last.output_layer if last else "top_activation",
-            output_shape=last.output_shape if last else top_shape,
-            stride=stride_so_far,
-        )
-    )
     return BackbonePlan(
-        spec=spec,
+        info=ModelInfo.from_spec(spec),
         input_shape=(height, width, channels),
         blocks=tuple(blocks),
-        pyramid=tuple(pyramid_taps),
+        pyramid=pyramid_taps(blocks, pyramid),
         warnings=tuple(warnings),
         notes=tuple(notes),
         pyramid_convention=pyramid,
+        source_spec=spec,
     )

@@ -1,4 +1,4 @@
-"""The report: what every renderer prints and what ``--format json`` emits.
+"""The report: what every view is built from and what ``--format json`` emits.
 
 Engines measure a block plan (``Measurements``); :func:`assemble` joins the plan's
 structure with those numbers. The JSON layout (``Report.to_dict``) is a stable
@@ -88,6 +88,7 @@ class LayerReport:
     macs: int
     kernel_size: int = 0  # convolutions only
     strides: int = 1
+    role: str = ""  # what the layer does in its block (effcli.core.plan.LayerPlan.role)
 
     @property
     def keras_class(self) -> str:
@@ -104,6 +105,7 @@ class LayerReport:
             "trainable": self.trainable,
             "non_trainable": self.non_trainable,
             "macs": self.macs,
+            "role": self.role,
         }
 
 
@@ -264,8 +266,8 @@ class Report:
 
 
 def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
-    """Join the plan's structure with an engine's numbers."""
-    spec = plan.spec
+    """Join the plan's structure with an engine's numbers (a config's plan or a saved model's)."""
+    info = plan.info
     blocks = []
     for block, measure in zip(plan.blocks, measured.blocks, strict=True):
         layers = tuple(
@@ -279,6 +281,7 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
                 macs=layer.macs,
                 kernel_size=plan_layer.kernel_size,
                 strides=plan_layer.strides,
+                role=plan_layer.role,
             )
             for plan_layer, layer in zip(block.layers, measure.layers, strict=True)
         )
@@ -312,18 +315,18 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
     )
     total = sum((m.count for m in measured.blocks), ZERO)
     return Report(
-        name=spec.name,
-        family=spec.family,
-        family_title=spec.rules.title,
-        source=spec.source,
+        name=info.name,
+        family=info.family,
+        family_title=info.family_title,
+        source=info.source,
         engine=measured.engine,
         input_shape=plan.input_shape,
-        width_coefficient=spec.width_coefficient,
-        depth_coefficient=spec.depth_coefficient,
-        depth_divisor=spec.depth_divisor,
-        min_depth=spec.min_depth,
-        activation=spec.activation,
-        drop_rate=spec.drop_rate,
+        width_coefficient=info.width_coefficient,
+        depth_coefficient=info.depth_coefficient,
+        depth_divisor=info.depth_divisor,
+        min_depth=info.min_depth,
+        activation=info.activation,
+        drop_rate=info.drop_rate,
         blocks=tuple(blocks),
         pyramid=pyramid,
         totals=Totals(

@@ -42,7 +42,7 @@ def layer_macs(layer: LayerPlan) -> int:
 
 
 def measure(plan: BackbonePlan) -> Measurements:
-    trainable = plan.spec.trainable
+    trainable = plan.info.trainable
     blocks = []
     for block in plan.blocks:
         layers = tuple(

@@ -61,12 +61,12 @@ def check_keras_build(plan: BackbonePlan, *, materialize: bool, force: bool) -> 
         raise EffcliError(
             f"a Keras build would hold {params:,} parameters, more than the limit of {MAX_KERAS_PARAMS:,} "
             f"(estimated memory {_gb(memory)}); {advice}",
-            source=plan.spec.name,
+            source=plan.info.name,
         )
     free = available_memory()
     if free is not None and memory > free:
         raise EffcliError(
             f"a Keras build needs about {_gb(memory)} ({params:,} parameters) but only {_gb(free)} "
             f"of memory is available; {advice}",
-            source=plan.spec.name,
+            source=plan.info.name,
         )

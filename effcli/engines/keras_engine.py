@@ -1,11 +1,13 @@
 """The Keras engine: builds the real Keras 3 backbone from the block plan and reads its numbers.
 
-This is the only module of effcli that imports keras / tensorflow, and only when
-one of its functions runs. The layers it creates come one for one from the plan's
-``LayerPlan`` lists (``make_layer``), so this module holds no family rule of its
-own; what it adds is Keras: the EfficientNetV2 block as a Layer of its own (as in
-keras-cv), the functional V1/Lite blocks, the model, and reading parameter counts
-and shapes back off the built layers.
+This module and ``effcli.engines.saved_model`` (which reads saved .keras files
+with the helpers below) are the only ones of effcli that import keras /
+tensorflow, and only when one of their functions runs. The layers it creates
+come one for one from the plan's ``LayerPlan`` lists (``make_layer``), so this
+module holds no family rule of its own; what it adds is Keras: the
+EfficientNetV2 block as a Layer of its own (as in keras-cv), the functional
+V1/Lite blocks, the model, and reading parameter counts and shapes back off the
+built layers.
 
 Counting only needs shapes, so :func:`measure` builds inside
 ``keras.StatelessScope()``: variables are declared but never initialised. Every
@@ -24,7 +26,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from effcli.core.plan import BackbonePlan, LayerPlan, block_layers_for
+from effcli.core.plan import BackbonePlan, LayerPlan, Shape, block_layers_for
 from effcli.core.report import BlockMeasure, Count, LayerMeasure, Measurements
 from effcli.files import atomic_target
 
@@ -169,7 +171,7 @@ def _register_block_class(keras):
     global _block_class
 
     @keras.saving.register_keras_serializable(package=PACKAGE)
-    class EfficientNetV2Block(keras.layers.Layer):
+    class EfficientNetV2Block(keras.layers.Layer):  # type: ignore[name-defined]  # keras, imported at run time
         """An EfficientNetV2 Fused-MBConv or MBConv block, one Keras layer as in keras-cv.
 
         Its sublayers come from effcli's block plan (``effcli.plan.block_layers_for``)
@@ -281,7 +283,7 @@ def block_class():
 
 
 def _bn_momentum(plan: BackbonePlan) -> float:
-    return 0.9 if plan.spec.family == "efficientnetv2" else 0.99  # keras-cv's choices
+    return 0.9 if plan.info.family == "efficientnetv2" else 0.99  # keras-cv's choices
 
 
 def build_model(plan: BackbonePlan):
@@ -303,26 +305,28 @@ def build_model(plan: BackbonePlan):
                 strides=block.strides,
                 se_filters=block.se_filters,
                 drop_rate=block.drop_rate,
-                activation=plan.spec.activation,
+                activation=plan.info.activation,
                 bn_momentum=momentum,
             )(x)
         else:
             layers = [make_layer(layer, bn_momentum=momentum) for layer in block.layers]
             x = _walk(block.layers, layers, x, x, lambda layer, value: layer(value))
-    model = keras.Model(inputs, x, name=plan.spec.name)
-    if not plan.spec.trainable:
+    model = keras.Model(inputs, x, name=plan.info.name)
+    if not plan.info.trainable:
         model.trainable = False
     return model
 
 
-def _count(layer) -> Count:
+def count_weights(layer) -> Count:
+    """Trainable and non-trainable parameters of a built layer (or model)."""
+
     def size(weights):
         return sum(math.prod(int(d) for d in w.shape) for w in weights)
 
     return Count(size(layer.trainable_weights), size(layer.non_trainable_weights))
 
 
-def _macs(layer, output_shape) -> int:
+def conv_macs(layer, output_shape) -> int:
     """MACs of a built Conv2D / DepthwiseConv2D: kernel size times output positions."""
     keras = import_keras()
     if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)):
@@ -332,12 +336,18 @@ def _macs(layer, output_shape) -> int:
 
 
 def _layer_measure(layer, shape) -> LayerMeasure:
-    return LayerMeasure(name=layer.name, count=_count(layer), output_shape=shape, macs=_macs(layer, shape))
+    return LayerMeasure(name=layer.name, count=count_weights(layer), output_shape=shape, macs=conv_macs(layer, shape))
 
 
-def _shape(tensor_or_shape) -> tuple[int, int, int]:
+def shape_of(tensor_or_shape) -> tuple[int, ...]:
+    """A tensor's (or a shape's) dimensions without the batch axis."""
     shape = getattr(tensor_or_shape, "shape", tensor_or_shape)
     return tuple(int(d) for d in tuple(shape)[1:])
+
+
+def _hwc(tensor) -> Shape:
+    height, width, channels = shape_of(tensor)
+    return (height, width, channels)
 
 
 def read_model(plan: BackbonePlan, model) -> Measurements:
@@ -347,22 +357,22 @@ def read_model(plan: BackbonePlan, model) -> Measurements:
         if block.keras_layer:
             layer = model.get_layer(block.keras_layer)
             layers = tuple(
-                _layer_measure(sub, _shape(shape))
+                _layer_measure(sub, shape_of(shape))
                 for sub, shape in zip(layer.block_layers, layer.layer_shapes, strict=True)
             )
-            blocks.append(BlockMeasure(block.name, _count(layer), _shape(layer.output), layers))
+            blocks.append(BlockMeasure(block.name, count_weights(layer), _hwc(layer.output), layers))
         else:
             layers = tuple(
-                _layer_measure(model.get_layer(p.name), _shape(model.get_layer(p.name).output)) for p in block.layers
+                _layer_measure(model.get_layer(p.name), shape_of(model.get_layer(p.name).output)) for p in block.layers
             )
             total = sum((m.count for m in layers), Count(0, 0))
-            blocks.append(BlockMeasure(block.name, total, _shape(model.get_layer(block.output_layer).output), layers))
-    pyramid = tuple(_shape(model.get_layer(tap.layer).output) for tap in plan.pyramid)
+            blocks.append(BlockMeasure(block.name, total, _hwc(model.get_layer(block.output_layer).output), layers))
+    pyramid = tuple(_hwc(model.get_layer(tap.layer).output) for tap in plan.pyramid)
     return Measurements(engine=NAME, blocks=tuple(blocks), pyramid_shapes=pyramid)
 
 
 @contextlib.contextmanager
-def _spinner(stream, message: str):
+def spinner(stream, message: str):
     if not getattr(stream, "isatty", lambda: False)():
         yield
         return
@@ -374,7 +384,7 @@ def _spinner(stream, message: str):
 
 def measure(plan: BackbonePlan) -> Measurements:
     """Build the model without materialising weights and read every number off it."""
-    with native_stderr_silenced() as stream, _spinner(stream, f"Building {plan.spec.name} with Keras..."):
+    with native_stderr_silenced() as stream, spinner(stream, f"Building {plan.info.name} with Keras..."):
         keras = import_keras()
         # Variables are declared, never filled: initialize_variables=False keeps the
         # scope's exit from initialising them all; clear_session() forgets them.
@@ -387,217 +397,9 @@ def measure(plan: BackbonePlan) -> Measurements:
 
 def save_model(plan: BackbonePlan, path: Path) -> int:
     """Build with real weights and save a .keras file atomically; returns the parameter count."""
-    with native_stderr_silenced() as stream, _spinner(stream, f"Building {plan.spec.name} with Keras..."):
+    with native_stderr_silenced() as stream, spinner(stream, f"Building {plan.info.name} with Keras..."):
         import_keras()
         model = build_model(plan)
         with atomic_target(path) as temporary:
             model.save(temporary)
         return model.count_params()
-
-
-# --------------------------------------------------------------------------- saved models
-
-_BLOCK_NAME = __import__("re").compile(r"^block(\d+)([a-z]+)_")
-_PREPROCESSING = ("rescaling", "normalization", "input")
-_OPS = {
-    "Conv2D": "conv",
-    "DepthwiseConv2D": "dwconv",
-    "BatchNormalization": "bn",
-    "Activation": "activation",
-    "ZeroPadding2D": "pad",
-    "GlobalAveragePooling2D": "pool",
-    "Reshape": "reshape",
-    "Multiply": "multiply",
-    "Dropout": "dropout",
-    "Add": "add",
-    "Rescaling": "rescaling",
-}
-
-
-def _group(name: str) -> str:
-    match = _BLOCK_NAME.match(name)
-    if match:
-        return f"block{match.group(1)}{match.group(2)}"
-    if name.startswith("stem_") or name.startswith(_PREPROCESSING):
-        return "stem"
-    return "top" if name.startswith("top_") and "dropout" not in name else "head"
-
-
-def _leaf_layers(layer, output_shape):
-    """(layer, output shape) pairs inside one model-level layer (an effcli V2 block is opened up)."""
-    if hasattr(layer, "block_layers") and hasattr(layer, "layer_shapes"):
-        return list(zip(layer.block_layers, [_shape(s) for s in layer.layer_shapes], strict=True))
-    return [(layer, output_shape)]
-
-
-def _saved_block(name, members, input_channels, stage):
-    """A BlockReport from the model-level layers of one block."""
-    from effcli.core.report import BlockReport, LayerReport
-
-    keras = import_keras()
-    leaves = [leaf for layer, shape in members for leaf in _leaf_layers(layer, shape)]
-    layers = []
-    for leaf, shape in leaves:
-        count = _count(leaf)
-        kernel = leaf.kernel_size[0] if isinstance(leaf, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)) else 0
-        strides = leaf.strides[0] if kernel else 1
-        layers.append(
-            LayerReport(
-                name=leaf.name,
-                op=_OPS.get(type(leaf).__name__, type(leaf).__name__),
-                output_shape=shape,
-                params=count.params,
-                trainable=count.trainable,
-                non_trainable=count.non_trainable,
-                macs=_macs(leaf, shape) if len(shape) == 3 else 0,
-                kernel_size=kernel,
-                strides=strides,
-            )
-        )
-    convs = [l for l in layers if l.op in ("conv", "dwconv") and "se_" not in l.name]
-    depthwise = [l for l in layers if l.op == "dwconv"]
-    se = next((l for l in layers if l.name.endswith("se_reduce")), None)
-    expand = next((l for l in layers if l.name.endswith("expand_conv")), None)
-    kind = {"stem": "stem", "top": "top", "head": "head"}.get(name) or ("mbconv" if depthwise else "fused")
-    main = (depthwise or convs or [None])[0]
-    output_shape = members[-1][1]
-    expanded = expand.output_shape[-1] if expand else input_channels
-    drop = next((leaf.rate for leaf, _ in leaves if isinstance(leaf, keras.layers.Dropout)), None)
-    is_block = kind in ("fused", "mbconv")
-    count = sum((_count(layer) for layer, _ in members), Count(0, 0))
-    return BlockReport(
-        name=name,
-        stage=stage,
-        type=kind,
-        input_filters=input_channels,
-        input_channels=input_channels,
-        output_filters=output_shape[-1],
-        expanded_filters=expanded,
-        se_filters=se.output_shape[-1] if se else 0,
-        kernel_size=main.kernel_size if main else 0,
-        strides=max((l.strides for l in convs), default=1),
-        expand_ratio=(expanded // input_channels if expanded % input_channels == 0 else None) if is_block else None,
-        se_ratio=(round(se.output_shape[-1] / input_channels, 4) if se else 0.0) if is_block else None,
-        residual=any(l.op == "add" for l in layers),
-        output_shape=output_shape,
-        params=count.params,
-        trainable=count.trainable,
-        non_trainable=count.non_trainable,
-        macs=sum(l.macs for l in layers),
-        drop_rate=drop if is_block else None,
-        layers=tuple(layers),
-    )
-
-
-def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras"):
-    """A Report of a saved .keras model (safe_mode=True): effcli builds and keras.applications EfficientNets.
-
-    Blocks are the layers grouped by their name prefix (`block2b_...`), the stem
-    (`stem_*` and preprocessing) and the top (`top_*`); a classification head, if
-    any, is a row of its own. With ``size`` the model is re-traced at that input
-    size (needed when it was saved with a free input size).
-    """
-    from effcli.core.report import PyramidLevel, Report, Totals
-    from effcli.errors import EffcliError
-
-    with native_stderr_silenced() as stream, _spinner(stream, f"Loading {path.name} with Keras..."):
-        keras = import_keras()
-        try:
-            model = keras.saving.load_model(path, safe_mode=True, compile=False)
-        except Exception as exc:  # a broken zip, an unknown layer, a Lambda refused by safe_mode, ...
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise EffcliError(f"cannot load the model: {first}", source=str(path)) from None
-        if not isinstance(getattr(model, "inputs", None), list) or len(model.inputs) != 1:
-            raise EffcliError("not a single-input functional Keras model", source=str(path))
-        saved = tuple(model.input_shape[1:])
-        if size is not None or None in saved[:2]:
-            if size is None:
-                raise EffcliError(
-                    f"the model accepts any input size {saved}; give one with --resolution", source=str(path)
-                )
-            new_input = keras.Input(shape=(size[0], size[1], saved[2]), name="input_layer")
-            model = keras.models.clone_model(model, input_tensors=new_input)
-        groups: dict[str, list] = {}
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
-            groups.setdefault(_group(layer.name), []).append((layer, _shape(layer.output)))
-        if not any(name.startswith("block") for name in groups):
-            raise EffcliError("no EfficientNet blocks (layers named block1a_...) in this model", source=str(path))
-        input_shape = _shape(model.inputs[0])
-        stages = {name: int(m.group(1)) for name in groups if (m := _BLOCK_NAME.match(name + "_"))}
-        after_last_stage = max(stages.values()) + 1  # the top (and a head) come after the last stage
-        blocks = []
-        channels = input_shape[2]
-        for name, members in groups.items():
-            stage = stages.get(name, 0 if name == "stem" else after_last_stage)
-            blocks.append(_saved_block(name, members, channels, stage))
-            channels = blocks[-1].output_filters
-        taps = []
-        body = [b for b in blocks if b.type not in ("head",)]
-        cumulative, stride = {}, 1
-        for block in body:
-            stride *= block.strides
-            cumulative[block.name] = stride
-        for i, block in enumerate(body):
-            if block.type in ("fused", "mbconv") and block.strides != 1 and i > 0:
-                previous = body[i - 1]
-                taps.append((previous, groups[previous.name][-1][0].name))
-        last = [b for b in body if b.type in ("fused", "mbconv")][-1]
-        final = last if pyramid == "timm" or "top" not in groups else next(b for b in body if b.type == "top")
-        taps.append((final, groups[final.name][-1][0].name))
-        levels = tuple(
-            PyramidLevel(
-                level=f"P{i + 1}",
-                layer=layer,
-                block=block.name,
-                output_shape=block.output_shape,
-                stride=cumulative[block.name],
-            )
-            for i, (block, layer) in enumerate(taps)
-        )
-        has_se = any(b.se_filters for b in blocks)
-        family = (
-            "efficientnetv2"
-            if any(b.type == "fused" for b in blocks)
-            else ("efficientnetv1" if has_se else "efficientnetlite")
-        )
-        activation = next(
-            (
-                l.activation.__name__ if callable(l.activation) else str(l.activation)
-                for l in model.layers
-                if isinstance(l, keras.layers.Activation)
-            ),
-            "unknown",
-        )
-        total = _count(model)
-        from effcli.core.families import FAMILIES
-
-        report = Report(
-            name=model.name,
-            family=family,
-            family_title=FAMILIES[family].title,
-            source=str(path),
-            engine="keras (saved model)",
-            input_shape=input_shape,
-            width_coefficient=None,
-            depth_coefficient=None,
-            depth_divisor=None,
-            min_depth=None,
-            activation=activation,
-            drop_rate=None,
-            blocks=tuple(blocks),
-            pyramid=levels,
-            totals=Totals(
-                params=total.params,
-                trainable=total.trainable,
-                non_trainable=total.non_trainable,
-                macs=sum(b.macs for b in blocks),
-                activation_bytes=sum(b.activation_bytes for b in blocks),
-            ),
-            warnings=(),
-            notes=(),
-            pyramid_convention=pyramid,
-        )
-        keras.backend.clear_session()
-        return report

@@ -1,40 +1,44 @@
-"""Renderers: one class per output format behind one interface.
+"""Views and writers.
 
-``get_renderer(name).render(report) -> str``; the CLI prints the string it gets
-back. JSON, CSV and Markdown carry no markup; the table renderer emits ANSI
-colour only when asked to (a terminal without NO_COLOR).
+A view (:mod:`effcli.render.views`, one function per command) builds a neutral
+:class:`~effcli.render.document.Document` from the core's result; a writer, one
+class per format behind one interface, turns it into text:
+``get_writer(format).write(document) -> str``, and the CLI prints the string it
+gets back. JSON, CSV and Markdown carry no markup; the table writer emits ANSI
+colour only when asked to (a terminal without NO_COLOR) and can save what it
+wrote as SVG or HTML (``export_svg`` / ``export_html``).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from effcli.core.report import Report
 from effcli.errors import EffcliError
+from effcli.render.document import Document
 
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-class Renderer(Protocol):
-    def render(self, report: Report) -> str: ...
+class Writer(Protocol):
+    def write(self, document: Document) -> str: ...
 
 
-def get_renderer(name: str, *, color: bool = False, width: int | None = None, layers: bool = False) -> Renderer:
-    """``layers``: expand every block into its Keras layers (`summary --layers`)."""
+def get_writer(name: str, *, color: bool = False, width: int | None = None) -> Writer:
+    """``color`` and ``width`` (columns) concern the table writer only."""
     if name == "table":
-        from effcli.render.table import TableRenderer
+        from effcli.render.table import TableWriter
 
-        return TableRenderer(color=color, width=width, layers=layers)
+        return TableWriter(color=color, width=width)
     if name == "json":
-        from effcli.render.json import JsonRenderer
+        from effcli.render.json import JsonWriter
 
-        return JsonRenderer(layers=layers)
+        return JsonWriter()
     if name == "csv":
-        from effcli.render.csv import CsvRenderer
+        from effcli.render.csv import CsvWriter
 
-        return CsvRenderer(layers=layers)
+        return CsvWriter()
     if name == "markdown":
-        from effcli.render.markdown import MarkdownRenderer
+        from effcli.render.markdown import MarkdownWriter
 
-        return MarkdownRenderer(layers=layers)
+        return MarkdownWriter()
     raise EffcliError(f"unknown format '{name}'; valid formats: {', '.join(FORMATS)}", source="--format")

@@ -1,32 +1,12 @@
-"""``--format json``: Report.to_dict(), indented, keys in a fixed order."""
+"""``--format json``: a document's data (the JSON contract), indented, keys in the order the core gives them."""
 
 from __future__ import annotations
 
 import json
 
-from effcli.core.report import Report
+from effcli.render.document import Document
 
 
-class JsonRenderer:
-    def __init__(self, *, layers: bool = False):
-        self.layers = layers
-
-    def render(self, report: Report) -> str:
-        return json.dumps(report.to_dict(layers=self.layers), indent=2) + "\n"
-
-    def render_explanation(self, explanation) -> str:
-        return json.dumps(explanation.to_dict(), indent=2) + "\n"
-
-    def render_comparison(self, comparison) -> str:
-        return json.dumps(comparison.to_dict(), indent=2) + "\n"
-
-    def render_scaling(self, scaling) -> str:
-        return json.dumps(scaling.to_dict(), indent=2) + "\n"
-
-    def render_presets(self, entries) -> str:
-        return json.dumps([entry.to_dict() for entry in entries], indent=2) + "\n"
-
-    def render_plan(self, result) -> str:
-        data = result.to_dict()
-        data.pop("evaluated_per_second", None)
-        return json.dumps(data, indent=2) + "\n"
+class JsonWriter:
+    def write(self, document: Document) -> str:
+        return json.dumps(document.data, indent=2) + "\n"

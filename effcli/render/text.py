@@ -1,4 +1,4 @@
-"""Text helpers shared by the renderers (numbers, shapes, block labels)."""
+"""Cell texts: numbers, shapes, block labels and the key-value lines of every view (effcli.render.views)."""
 
 from __future__ import annotations
 
@@ -241,10 +241,10 @@ def layer_cells(layer) -> list[str]:
 
 
 def layer_row_in_block_table(layer) -> list[str]:
-    """A layer as a row of the block table (summary --layers)."""
+    """A layer as a row of the block table (summary --layers), a sub-row of its block's."""
     conv = bool(layer.kernel_size)
     return [
-        "  " + layer.name,
+        layer.name,
         layer.keras_class,
         f"{layer.kernel_size}x{layer.kernel_size}" if conv else "",
         str(layer.strides) if conv else "",
@@ -343,14 +343,18 @@ def plan_lines(result) -> list[tuple[str, str]]:
             f"{result.depths[0]:g}..{result.depths[-1]:g} ({len(result.depths)}), resolution "
             f"{result.resolutions[0]}..{result.resolutions[-1]} ({len(result.resolutions)})",
         ),
-        (
-            "Evaluated",
-            f"{int_text(result.evaluated)} candidates ({int_text(result.networks)} distinct networks) in "
-            f"{result.seconds:.2f} s: {int_text(int(result.rate))} candidates/s; "
-            f"{int_text(result.within_budget)} within budget; {int_text(result.pruned)} wider ones skipped "
-            "(params only grow with the width)",
-        ),
     ]
+
+
+def plan_run_line(result) -> tuple[str, str]:
+    """How much the search did and how fast: the timing differs from run to run."""
+    return (
+        "Evaluated",
+        f"{int_text(result.evaluated)} candidates ({int_text(result.networks)} distinct networks) in "
+        f"{result.seconds:.2f} s: {int_text(int(result.rate))} candidates/s; "
+        f"{int_text(result.within_budget)} within budget; {int_text(result.pruned)} wider ones skipped "
+        "(params only grow with the width)",
+    )
 
 
 BAR_WIDTH = 30

@@ -12,20 +12,19 @@ full analytic reports.
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core import limits
 from effcli.core.families import TOP_BASE_FILTERS, round_filters, stage_repeats
-from effcli.core.limits import MAX_COEFFICIENT, MAX_RESOLUTION
-from effcli.core.plan import BackbonePlan, make_plan
+from effcli.core.limits import MAX_RESOLUTION
+from effcli.core.plan import SE_ROLES, BackbonePlan, make_plan
 from effcli.core.spec import BackboneSpec
 from effcli.engines.analytic import layer_macs
 from effcli.errors import EffcliError
 
 ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15  # depth, width, resolution (EfficientNet paper, section 3.3)
-_SUFFIXES = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
 
 
 @dataclass(frozen=True)
@@ -69,12 +68,14 @@ def compound(
     except OverflowError:
         raise EffcliError(f"{phi:g} makes the coefficients overflow", source="--phi") from None
     resolution_exact = base_resolution * scale
-    for label, value in (("depth", depth), ("width", width)):
-        if not 0 < value <= MAX_COEFFICIENT:
-            raise EffcliError(
-                f"{phi:g} gives a {label} coefficient of {value:.4g}; coefficients must be in (0, {MAX_COEFFICIENT:g}]",
-                source="--phi",
-            )
+    for key, value in (("depth_coefficient", depth), ("width_coefficient", width)):
+        what = key.replace("_", " ")
+        limits.check(
+            key,
+            value,
+            source="--phi",
+            message=f"{phi:g} gives a {what} of {{value:.4g}}; coefficients must be in {{bounds}}",
+        )
     resolution = round(resolution_exact)
     if not 1 <= resolution <= MAX_RESOLUTION:
         raise EffcliError(
@@ -82,41 +83,6 @@ def compound(
             source="--phi",
         )
     return Compound(phi, alpha, beta, gamma, base_resolution, depth, width, resolution_exact, resolution)
-
-
-def parse_count(text: str, option: str) -> int:
-    """'20M', '1.5G', '8e6', '5000000' -> an integer count."""
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGbB]?)\s*", text)
-    if not match:
-        raise EffcliError(f"expected a count such as 20M, 1.5G or 5000000, got '{text}'", source=option)
-    value = float(match.group(1)) * _SUFFIXES[match.group(2).lower()]
-    if not math.isfinite(value) or value < 1 or value > 1e15:
-        raise EffcliError(f"must be from 1 to 1e15, got '{text}'", source=option)
-    return int(value)
-
-
-def parse_resolutions(text: str | None, default: tuple[int, int, int] = (128, 640, 32)) -> list[int]:
-    """'224' (fixed), '128:512' (step 32) or '128:512:16' -> the resolutions to try."""
-    if text is None:
-        low, high, step = default
-    else:
-        parts = text.strip().split(":")
-        if len(parts) > 3 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
-            raise EffcliError(f"expected N, MIN:MAX or MIN:MAX:STEP, got '{text}'", source="--resolution")
-        numbers = [int(p) for p in parts]
-        low = numbers[0]
-        high = numbers[1] if len(numbers) > 1 else low
-        step = numbers[2] if len(numbers) > 2 else default[2]
-    if not (1 <= low <= high <= MAX_RESOLUTION) or step < 1:
-        raise EffcliError(
-            f"sizes must satisfy 1 <= MIN <= MAX <= {MAX_RESOLUTION} and STEP >= 1", source="--resolution"
-        )
-    values = list(range(low, high + 1, step))
-    if len(values) > 512:
-        raise EffcliError(
-            f"{len(values)} resolutions is too many; at most 512 (use a larger STEP)", source="--resolution"
-        )
-    return values
 
 
 @dataclass(frozen=True)
@@ -144,7 +110,7 @@ def cost_model(plan: BackbonePlan) -> CostModel:
                 depth += layer.strides == 2
                 per_position = layer_macs(layer) // (layer.output_shape[0] * layer.output_shape[1])
                 # SE convs act on a 1x1 map: their cost does not grow with the resolution
-                level = -1 if layer.output_shape[:2] == (1, 1) and "se_" in layer.name else depth
+                level = -1 if layer.output_shape[:2] == (1, 1) and layer.role in SE_ROLES else depth
                 costs[level] = costs.get(level, 0) + per_position
     fixed = costs.pop(-1, 0)
     table = [0] * (max(costs, default=0) + 1)
@@ -265,9 +231,11 @@ def search(
     depths: tuple[float, ...] = _grid(0.25, 4.0, 0.1),
     channels: int = 3,
     prune: bool = True,
+    top: int | None = None,
 ) -> PlanResult:
     """Every width x depth x resolution within the budget, reduced to the frontier.
 
+    ``top``: keep at most this many frontier candidates (the largest first).
     ``prune``: params never shrink as the width grows (round_filters is
     non-decreasing in the width, and every layer's params grow with its filters),
     so once a width exceeds the params budget, the wider ones at that depth are
@@ -313,5 +281,5 @@ def search(
         networks=len(models),
         within_budget=len(candidates),
         seconds=time.perf_counter() - start,
-        frontier=tuple(best),
+        frontier=tuple(best[:top] if top else best),
     )

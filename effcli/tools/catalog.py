@@ -48,6 +48,7 @@ class PresetEntry:
 
 def catalogue(family: str | None = None) -> list[PresetEntry]:
     """Every preset (of one family), counted with the analytic engine at its native resolution."""
+    from effcli.config.grammar import NATIVE, input_shape
     from effcli.config.presets import ALIASES, load_preset, preset_names
     from effcli.engines import summarize
 
@@ -61,8 +62,8 @@ def catalogue(family: str | None = None) -> list[PresetEntry]:
         spec = load_preset(name)
         if wanted and spec.family != wanted:
             continue
-        side = spec.native_resolution
-        report = summarize(spec, (side, side, spec.input_shape[2]), engine="analytic")
+        shape = input_shape(spec, NATIVE)
+        report = summarize(spec, shape, engine="analytic")
         entries.append(
             PresetEntry(
                 name=name,
@@ -71,7 +72,7 @@ def catalogue(family: str | None = None) -> list[PresetEntry]:
                 family_title=spec.rules.title,
                 width_coefficient=spec.width_coefficient,
                 depth_coefficient=spec.depth_coefficient,
-                native_resolution=side,
+                native_resolution=shape[0],
                 blocks=sum(1 for b in report.blocks if b.type not in ("stem", "top")),
                 params=report.totals.params,
                 macs=report.totals.macs,

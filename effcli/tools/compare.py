@@ -113,8 +113,11 @@ class Comparison:
         }
 
 
+TYPE_ORDER = ("stem", "fused", "mbconv", "top", "head")
+
+
 def _entry(blocks: list[BlockReport]) -> StageEntry:
-    types = sorted({b.type for b in blocks}, key=["stem", "fused", "mbconv", "top"].index)
+    types = sorted({b.type for b in blocks}, key=TYPE_ORDER.index)
     first = blocks[0]
     return StageEntry(
         type="+".join(types),
@@ -128,18 +131,35 @@ def _entry(blocks: list[BlockReport]) -> StageEntry:
     )
 
 
-def _stage_entries(report: Report) -> tuple[StageEntry, dict[int, StageEntry], StageEntry]:
-    stages: dict[int, list[BlockReport]] = {}
-    for block in report.blocks[1:-1]:
-        stages.setdefault(block.stage, []).append(block)
-    return _entry([report.blocks[0]]), {s: _entry(b) for s, b in stages.items()}, _entry([report.blocks[-1]])
+def _row_key(block: BlockReport) -> tuple[int, int]:
+    """Where a block's row sits: the stem, the stages by number, the top, a classifier head."""
+    if block.type in ("stem", "top", "head"):
+        return ({"stem": 0, "top": 2, "head": 3}[block.type], 0)
+    return (1, block.stage)
+
+
+def _row_label(row_key: tuple[int, int]) -> tuple[str, int | None]:
+    group, stage = row_key
+    if group == 1:
+        return f"stage {stage}", stage
+    return ("stem", "", "top", "head")[group], None
 
 
 def compare(reports: list[Report]) -> Comparison:
-    parts = [_stage_entries(r) for r in reports]
-    stage_count = max(max(stages, default=0) for _, stages, _ in parts)
-    rows = [ComparisonRow("stem", None, tuple(stem for stem, _, _ in parts))]
-    for stage in range(1, stage_count + 1):
-        rows.append(ComparisonRow(f"stage {stage}", stage, tuple(stages.get(stage) for _, stages, _ in parts)))
-    rows.append(ComparisonRow("top", None, tuple(top for _, _, top in parts)))
-    return Comparison(reports=tuple(reports), rows=tuple(rows))
+    """Stage by stage: rows for the stem, stages 1..n (by number), the top, and a head if a model has one."""
+    groups: list[dict[tuple[int, int], list[BlockReport]]] = []
+    for report in reports:
+        rows: dict[tuple[int, int], list[BlockReport]] = {}
+        for block in report.blocks:
+            rows.setdefault(_row_key(block), []).append(block)
+        groups.append(rows)
+    stage_count = max((key[1] for rows in groups for key in rows if key[0] == 1), default=0)
+    keys = [(0, 0), *((1, s) for s in range(1, stage_count + 1)), (2, 0)]
+    if any((3, 0) in rows for rows in groups):
+        keys.append((3, 0))
+    result = []
+    for key in keys:
+        label, stage = _row_label(key)
+        entries = tuple(_entry(rows[key]) if key in rows else None for rows in groups)
+        result.append(ComparisonRow(label, stage, entries))
+    return Comparison(reports=tuple(reports), rows=tuple(result))

@@ -38,10 +38,10 @@ def channel_flow(block: BlockReport) -> list[str]:
     for layer in block.layers:
         if layer.op not in ("conv", "dwconv"):
             continue
-        if layer.name.endswith("se_expand"):
+        if layer.role == "se_expand":
             continue
         channels = layer.output_shape[-1]
-        flow.append(f"SE {channels}" if layer.name.endswith("se_reduce") else str(channels))
+        flow.append(f"SE {channels}" if layer.role == "se_reduce" else str(channels))
     return flow
 
 

@@ -6,12 +6,11 @@ depth), and explains every rounding decision with the family's own rules.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core import limits
 from effcli.core.families import TOP_BASE_FILTERS, round_filters_explained, stage_repeats
-from effcli.core.limits import MAX_COEFFICIENT
 from effcli.core.plan import BackbonePlan, make_plan
 from effcli.core.report import Report
 from effcli.core.spec import BackboneSpec
@@ -79,28 +78,19 @@ class Scaling:
         }
 
 
-def check_coefficient(value: float, option: str) -> float:
-    if not math.isfinite(value) or value <= 0 or value > MAX_COEFFICIENT:
-        raise EffcliError(f"must be a number in (0, {MAX_COEFFICIENT:g}], got {value:g}", source=option)
-    return value
-
-
 def scaled_spec(
     base: BackboneSpec, *, width: float, depth: float, divisor: int | None = None, min_depth: int | None = None
 ) -> BackboneSpec:
-    check_coefficient(width, "--width")
-    check_coefficient(depth, "--depth")
-    changes: dict[str, Any] = {"width_coefficient": width, "depth_coefficient": depth}
+    changes: dict[str, Any] = {
+        "width_coefficient": limits.check("width_coefficient", width, source="--width"),
+        "depth_coefficient": limits.check("depth_coefficient", depth, source="--depth"),
+    }
     if divisor is not None:
-        if not 1 <= divisor <= 1024:
-            raise EffcliError(f"must be an integer from 1 to 1024, got {divisor}", source="--divisor")
-        changes["depth_divisor"] = divisor
+        changes["depth_divisor"] = limits.check("depth_divisor", divisor, source="--divisor")
     if min_depth is not None:
         if not base.rules.uses_min_depth:
             raise EffcliError(f"{base.family} has no minimum depth (only efficientnetv2 uses it)", source="--min-depth")
-        if not 1 <= min_depth <= 100_000:
-            raise EffcliError(f"must be an integer from 1 to 100000, got {min_depth}", source="--min-depth")
-        changes["min_depth"] = min_depth
+        changes["min_depth"] = limits.check("min_depth", min_depth, source="--min-depth")
     changes["name"] = f"{base.name}_w{width:g}_d{depth:g}"
     changes["description"] = f"{base.name} scaled to width {width:g}, depth {depth:g} by effcli scale"
     changes["source"] = f"{base.name} scaled by --width {width:g} --depth {depth:g}"
@@ -197,3 +187,49 @@ def explore(
         matches=tuple(matching_presets(scaled, shape)),
         compound=compound,
     )
+
+
+def scale(
+    base: BackboneSpec,
+    *,
+    width: float | None,
+    depth: float | None,
+    phi: float | None = None,
+    alpha: float = 1.2,
+    beta: float = 1.1,
+    gamma: float = 1.15,
+    divisor: int | None = None,
+    min_depth: int | None = None,
+    resolution: str | None = None,
+) -> Scaling:
+    """`effcli scale`: --width/--depth, or --phi (the compound rule), reconciled with the resolution.
+
+    With --phi the base's resolution is ``resolution`` if given, else the base's
+    native one, else its default input; the scaled network runs at that times
+    gamma^phi. Without it both coefficients are needed and the resolution is kept.
+    """
+    from effcli.config.grammar import input_shape
+    from effcli.tools.budget import compound
+
+    base_shape = input_shape(base, resolution)
+    rule = None
+    if phi is not None:
+        if width is not None or depth is not None:
+            raise EffcliError("give --phi or --width/--depth, not both", source="--phi")
+        if resolution is None and base.native_resolution is not None:
+            base_shape = (base.native_resolution, base.native_resolution, base_shape[2])
+        rule = compound(phi, base_resolution=base_shape[0], alpha=alpha, beta=beta, gamma=gamma)
+        width, depth = rule.width, rule.depth
+        shape = (rule.resolution, rule.resolution, base_shape[2])
+    elif width is None or depth is None:
+        missing = "--width" if width is None else "--depth"
+        raise EffcliError("missing; give --width and --depth, or --phi for compound scaling", source=missing)
+    else:
+        shape = base_shape
+    scaled = scaled_spec(base, width=width, depth=depth, divisor=divisor, min_depth=min_depth)
+    return explore(base, scaled, shape, base_shape=base_shape, compound=rule)
+
+
+def saved_config(scaling: Scaling) -> BackboneSpec:
+    """The scaled network as `scale --save` writes it: at the input it was counted at, no native resolution."""
+    return scaling.scaled.with_changes(input_shape=scaling.scaled_report.input_shape, native_resolution=None)

@@ -1,0 +1,6 @@
+"""``python -m effcli``: the same as the ``effcli`` command."""
+
+from effcli.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,428 @@
+"""The commands. Each parses its options, calls one function of the core and hands the result to a view and a writer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from effcli import __version__
+from effcli.cli.application import EPILOG, app
+from effcli.cli.options import (
+    Engine,
+    EngineOpt,
+    ForceBuildOpt,
+    ForceOpt,
+    Format,
+    FormatOpt,
+    HtmlOpt,
+    ModelArg,
+    Pyramid,
+    PyramidOpt,
+    ResolutionOpt,
+    SvgOpt,
+    complete_model,
+)
+from effcli.cli.output import check_pictures, emit, show, warn
+from effcli.errors import EffcliError
+
+
+@app.command(epilog=EPILOG)
+def summary(
+    model: ModelArg,
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    engine: EngineOpt = Engine.keras,
+    force: ForceBuildOpt = False,
+    layers: Annotated[
+        bool, typer.Option("--layers", help="Expand every block into its Keras layers (params, output shapes).")
+    ] = False,
+    pyramid: PyramidOpt = Pyramid.keras,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Per-block parameters, output shapes, pyramid levels and totals of one backbone.
+
+    The block table lists the stem, every block and the top: type, kernel, stride,
+    expand ratio, squeeze-excite width, channels in -> out, output shape, parameters
+    (BatchNorm moving statistics count as non-trainable) and the drop rate of the
+    residual branch. Pyramid levels follow keras-cv: the tensor entering each
+    stride-2 block, then the top activation.
+    """
+    from effcli.tools.sources import report_for
+
+    check_pictures(format, svg, html, force)
+    report = report_for(model, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
+    warn(report.warnings)
+    show(format, lambda v: v.summary(report, layers=layers), svg=svg, html=html, title=f"effcli summary {model}")
+
+
+@app.command(
+    epilog="Examples:  effcli explain efficientnetv2_b2 block4b   |   effcli explain v1-b0 block2a -f json"
+    "   |   effcli explain lite3 stem"
+)
+def explain(
+    model: ModelArg,
+    block: Annotated[
+        str, typer.Argument(metavar="BLOCK", help="A block name (block4b), 'stem' or 'top'.", show_default=False)
+    ],
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    engine: EngineOpt = Engine.keras,
+    force: ForceBuildOpt = False,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """One block up close: its layers, the channel flow, the parameter breakdown and why it is built so.
+
+    Shows the block's Keras layers (class, kernel, stride, output shape, params,
+    MACs, share of the block's params), the channel flow (e.g. 104 -> 416 -> 416 ->
+    SE 26 -> 104: narrow -> wide -> narrow), the drop rate, whether it is residual
+    and why (Fused-MBConv or MBConv, stride, input == output filters).
+    """
+    from effcli.tools.explain import explain as explain_block
+    from effcli.tools.sources import report_for
+
+    check_pictures(format, svg, html, force)
+    explanation = explain_block(report_for(model, resolution, engine=engine.value, force=force), block)
+    show(format, lambda v: v.explain(explanation), svg=svg, html=html, title=f"effcli explain {model} {block}")
+
+
+@app.command(
+    epilog="Examples:  effcli compare b0 b3   |   effcli compare efficientnetv1_b0 efficientnetlite_b0 "
+    "efficientnetv2_b0   |   effcli compare s m l -r native -f markdown"
+)
+def compare(
+    models: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="A B [C ...]",
+            help="Two or more presets, aliases, YAML configs or .keras files.",
+            show_default=False,
+            autocompletion=complete_model,
+        ),
+    ],
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    engine: EngineOpt = Engine.keras,
+    force: ForceBuildOpt = False,
+    pyramid: PyramidOpt = Pyramid.keras,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Compare backbones side by side, stage by stage (any family, presets or YAML files).
+
+    For every stage and each model: block type, kernel, stride, repeats, output
+    filters and shape, params and MACs; the stem and the top; totals with the
+    ratio to the first model; the pyramid levels side by side. Stages are aligned
+    by number (stage 1 with stage 1); a model with fewer stages shows '-' in the
+    rows it lacks, and pyramid levels align by level (P1 with P1). In the table
+    view, cells that differ from the first model are highlighted (a '*' when there
+    is no colour). With '--resolution native' every model uses its own resolution.
+    MACs count convolutions, depthwise convolutions and the SE 1x1 convolutions;
+    BatchNorm, activations, adds and pooling are excluded.
+    """
+    from effcli.tools.compare import compare as compare_reports
+    from effcli.tools.sources import report_for
+
+    check_pictures(format, svg, html, force)
+    if len(models) < 2:
+        raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
+    reports = []
+    for target in models:
+        report = report_for(target, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
+        warn(report.warnings, prefix=f"{report.name}: ")
+        reports.append(report)
+    comparison = compare_reports(reports)
+    show(
+        format,
+        lambda v: v.compare(comparison),
+        svg=svg,
+        html=html,
+        title=f"effcli compare {' '.join(models)}",
+    )
+
+
+@app.command(
+    epilog="Examples:  effcli scale --width 1.2 --depth 1.4   |   effcli scale --base efficientnetv1_b0 "
+    "--width 2.0 --depth 3.1   |   effcli scale --phi 2 --base v1-b0   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml"
+)
+def scale(
+    width: Annotated[
+        float | None,
+        typer.Option("--width", "-w", help="Width coefficient (multiplies filters).", show_default=False),
+    ] = None,
+    depth: Annotated[
+        float | None,
+        typer.Option("--depth", "-d", help="Depth coefficient (multiplies repeats).", show_default=False),
+    ] = None,
+    phi: Annotated[
+        float | None,
+        typer.Option(
+            "--phi",
+            help="Compound scaling instead of --width/--depth: depth "
+            "alpha^phi, width beta^phi, resolution gamma^phi x the base's.",
+            show_default=False,
+        ),
+    ] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Compound rule: depth base (with --phi).")] = 1.2,
+    beta: Annotated[float, typer.Option("--beta", help="Compound rule: width base (with --phi).")] = 1.1,
+    gamma: Annotated[float, typer.Option("--gamma", help="Compound rule: resolution base (with --phi).")] = 1.15,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            "-b",
+            metavar="NAME|PATH",
+            autocompletion=complete_model,
+            help="The network to scale; its own coefficients are replaced.",
+        ),
+    ] = "efficientnetv2_b0",
+    divisor: Annotated[
+        int | None, typer.Option("--divisor", help="Depth divisor (default: the base's, 8).", show_default=False)
+    ] = None,
+    min_depth: Annotated[
+        int | None,
+        typer.Option(
+            "--min-depth", help="Minimum filters (EfficientNetV2 only; default: the base's).", show_default=False
+        ),
+    ] = None,
+    resolution: ResolutionOpt = None,
+    format: FormatOpt = Format.table,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save", metavar="FILE.yaml", help="Write the scaled network as a YAML stage config.", show_default=False
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --save, --svg and --html files if they exist.")
+    ] = False,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+) -> None:
+    """Explore round_filters / round_repeats: how width and depth coefficients become filters and repeats.
+
+    Shows every rounding decision with the rule that made it (nearest multiple of
+    the divisor, the minimum-depth floor, V1/Lite's '+divisor when rounding lost
+    more than 10%', Lite's fixed stem and top), the repeats (ceil(repeats x depth),
+    Lite's unscaled first and last stage), and the resulting network against the
+    base: blocks, params, MACs. Says so when the result is a preset. With --phi,
+    EfficientNet's compound rule picks width, depth and resolution together
+    (alpha 1.2, beta 1.1, gamma 1.15 unless given; the resolution is the base's
+    native one, or --resolution, times gamma^phi, rounded). Counts with the
+    analytic engine (no TensorFlow).
+    """
+    from effcli.config.loader import dump_spec_yaml
+    from effcli.config.presets import resolve
+    from effcli.files import check_target, write_text_atomic
+    from effcli.tools.scale import saved_config
+    from effcli.tools.scale import scale as scale_network
+
+    check_pictures(format, svg, html, force)
+    if save is not None:
+        check_target(save, force=force, option="--save", suffixes=(".yaml", ".yml"))
+    scaling = scale_network(
+        resolve(base),
+        width=width,
+        depth=depth,
+        phi=phi,
+        alpha=alpha,
+        beta=beta,
+        gamma=gamma,
+        divisor=divisor,
+        min_depth=min_depth,
+        resolution=resolution,
+    )
+    warn(scaling.scaled_report.warnings)
+    show(format, lambda v: v.scale(scaling), svg=svg, html=html, title="effcli scale")
+    if save is not None:
+        write_text_atomic(save, dump_spec_yaml(saved_config(scaling)))
+        print(f"Saved {scaling.scaled.name} to {save}", file=sys.stderr)
+
+
+@app.command(
+    epilog="Examples:  effcli plan --max-params 20M   |   effcli plan --max-params 10M --max-macs 2G "
+    "--base v1-b0   |   effcli plan --max-params 8M --resolution 224"
+)
+def plan(
+    max_params: Annotated[
+        str, typer.Option("--max-params", metavar="P", help="Parameter budget: 20M, 1.5G, 5000000.", show_default=False)
+    ],
+    max_macs: Annotated[
+        str | None,
+        typer.Option("--max-macs", metavar="M", help="MACs budget (optional): 2G, 500M.", show_default=False),
+    ] = None,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            "-b",
+            metavar="NAME|PATH",
+            autocompletion=complete_model,
+            help="The network whose width, depth and resolution are searched.",
+        ),
+    ] = "efficientnetv2_b0",
+    resolution: Annotated[
+        str | None,
+        typer.Option(
+            "--resolution",
+            "-r",
+            metavar="N|MIN:MAX[:STEP]",
+            help="Resolutions to try (default 128:640:32).",
+            show_default=False,
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Show at most this many candidates.")] = 15,
+    format: FormatOpt = Format.table,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Plan a scaled network for a budget: search width x depth x resolution, list the frontier.
+
+    Every width 0.25..4 (step 0.05), depth 0.25..4 (step 0.1) and resolution is
+    counted with the analytic engine; the listed candidates are the frontier of
+    the ones within budget: no other candidate has both more params and more MACs.
+    They run from the widest/deepest at a lower resolution to the highest
+    resolution with fewer params. The table reports how many candidates were
+    evaluated per second.
+    """
+    from effcli.config.grammar import parse_count, parse_resolutions
+    from effcli.config.presets import resolve
+    from effcli.tools.budget import search
+
+    check_pictures(format, svg, html, force)
+    base_spec = resolve(base)
+    result = search(
+        base_spec,
+        max_params=parse_count(max_params, "--max-params"),
+        max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),
+        resolutions=parse_resolutions(resolution),
+        channels=base_spec.input_shape[2],
+        top=top,
+    )
+    show(format, lambda v: v.plan(result), svg=svg, html=html, title="effcli plan")
+
+
+@app.command(epilog="Examples:  effcli presets   |   effcli presets --family lite   |   effcli presets -f json")
+def presets(
+    family: Annotated[
+        str | None, typer.Option("--family", metavar="v2|v1|lite", help="Only this family.", show_default=False)
+    ] = None,
+    format: FormatOpt = Format.table,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Every preset: family, width, depth, native resolution, blocks, params, MACs (at native resolution).
+
+    Counted with the analytic engine (the tests prove it equal to the Keras engine).
+    Aliases work wherever a model name does.
+    """
+    from effcli.tools.catalog import catalogue
+
+    check_pictures(format, svg, html, force)
+    entries = catalogue(family)
+    show(format, lambda v: v.presets(entries), svg=svg, html=html, title="effcli presets")
+
+
+@app.command(
+    epilog="Examples:  effcli export efficientnetv2_s > my_net.yaml   |   effcli export lite2 -o lite2.yaml"
+    "   |   effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml"
+)
+def export(
+    model: ModelArg,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE.yaml", help="Write here instead of stdout.", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.yaml if it exists.")] = False,
+) -> None:
+    """The readable stage-list YAML of a preset or config: a starting point for a custom design.
+
+    `effcli summary` of the exported file gives exactly the numbers of the original.
+    keras-cv get_config() files come out in the readable form.
+    """
+    from effcli.config.loader import dump_spec_yaml
+    from effcli.config.presets import resolve
+    from effcli.files import check_target, write_text_atomic
+
+    spec = resolve(model)
+    header = f"# {spec.description}\n" if spec.description else ""
+    text = header + f"# exported by effcli {__version__} from {model}\n" + dump_spec_yaml(spec)
+    if output is None:
+        emit(text)
+        return
+    check_target(output, force=force, option="--output", suffixes=(".yaml", ".yml"))
+    write_text_atomic(output, text)
+    print(f"Wrote {spec.name} to {output}", file=sys.stderr)
+
+
+@app.command(
+    epilog="Example:  effcli schema > effcli.schema.json   (then, first line of a config: "
+    "# yaml-language-server: $schema=./effcli.schema.json)"
+)
+def schema() -> None:
+    """Print a JSON Schema of the config format, for editors that validate and complete YAML."""
+    import json
+
+    from effcli.config.schema import config_schema
+
+    emit(json.dumps(config_schema(), indent=2) + "\n")
+
+
+@app.command(
+    epilog="Examples:  effcli build b0 --output b0.keras   |   "
+    "effcli build efficientnetv2_s -r native -o s.keras --include-rescaling"
+)
+def build(
+    model: ModelArg,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.keras",
+            help="Where to save the model (a new .keras file).",
+            show_default=False,
+        ),
+    ],
+    resolution: ResolutionOpt = None,
+    include_rescaling: Annotated[
+        bool, typer.Option("--include-rescaling", help="Start with a Rescaling(1/255) layer, as keras-cv can.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite FILE.keras if it exists, and build even when the guard estimates the model too large.",
+        ),
+    ] = False,
+) -> None:
+    """Build the backbone with Keras (initialised weights) and save it as a .keras file.
+
+    The file is written atomically (a temporary file in the same folder, then a
+    rename). Load it back with keras.saving.load_model after
+    `effcli.engines.keras_engine.import_keras()`, which registers effcli's
+    EfficientNetV2 block layer.
+    """
+    from effcli.config.grammar import input_shape
+    from effcli.config.presets import resolve
+    from effcli.core.plan import make_plan
+    from effcli.engines import keras_engine
+    from effcli.engines.guard import check_keras_build
+    from effcli.files import check_target
+
+    spec = resolve(model)
+    if include_rescaling:
+        spec = spec.with_changes(include_rescaling=True)
+    shape = input_shape(spec, resolution)
+    check_target(output, force=force, option="--output", suffixes=(".keras",))
+    plan = make_plan(spec, shape)
+    check_keras_build(plan, materialize=True, force=force)
+    warn(plan.warnings)
+    params = keras_engine.save_model(plan, output)
+    print(f"Saved {spec.name} ({' x '.join(map(str, shape))} input, {params:,} params) to {output}")

@@ -1,0 +1,338 @@
+"""Saved .keras models through the pipeline: the file -> a BackbonePlan and its Keras numbers -> a Report.
+
+A saved model has no spec, but it describes the same things a config does: the
+reader turns it into the :class:`~effcli.core.plan.BackbonePlan` a config produces
+(blocks of LayerPlans with their roles, the pyramid from
+:func:`~effcli.core.plan.pyramid_taps`, a :class:`~effcli.core.plan.ModelInfo`
+read off the file) plus the :class:`~effcli.core.report.Measurements` read off the
+loaded layers, and :func:`~effcli.core.report.assemble` makes the report, exactly
+as for a config.
+
+Blocks are the layers grouped by their name prefix (``block2b_...``), the stem
+(``stem_*`` and input preprocessing) and the top (``top_*``); a classification
+head, if any, is a row of its own (kind "head", never a pyramid level). A layer's
+role comes from :data:`ROLE_BY_NAME`, the one table of keras-cv /
+keras.applications / effcli layer names. The family is recognised from the
+blocks: Fused-MBConv blocks make it EfficientNetV2, squeeze-excite without them
+EfficientNet (V1), neither EfficientNet-Lite.
+
+keras is imported only when a function here runs (via ``keras_engine.import_keras``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from effcli.core.families import FAMILIES, LITE, V1, V2
+from effcli.core.plan import (
+    SE_ROLES,
+    STAGE_KINDS,
+    BackbonePlan,
+    BlockPlan,
+    LayerPlan,
+    ModelInfo,
+    Shape,
+    check_pyramid_convention,
+    pyramid_taps,
+)
+from effcli.core.report import (
+    KERAS_CLASSES,
+    ZERO,
+    BlockMeasure,
+    LayerMeasure,
+    Measurements,
+    Report,
+    assemble,
+)
+from effcli.engines.keras_engine import (
+    conv_macs,
+    count_weights,
+    import_keras,
+    native_stderr_silenced,
+    shape_of,
+    spinner,
+)
+from effcli.errors import EffcliError
+
+ENGINE = "keras (saved model)"
+
+# The one name -> role table. Keys are layer names as keras-cv, keras.applications
+# and effcli write them, without a block's "block2b_" prefix and without the "_1",
+# "_2" Keras appends to a repeated default name (see LayerPlan for the roles).
+ROLE_BY_NAME = {
+    # input preprocessing and the stem
+    "rescaling": "rescaling",
+    "normalization": "normalization",
+    "stem_conv_pad": "pad",
+    "stem_conv": "stem_conv",
+    "stem_bn": "bn",
+    "stem_activation": "activation",
+    # inside a block
+    "expand_conv": "expand_conv",
+    "expand_bn": "bn",
+    "expand_activation": "activation",
+    "dwconv_pad": "pad",
+    "dwconv": "depthwise",  # V1, Lite
+    "dwconv2": "depthwise",  # V2
+    "bn": "bn",
+    "dwconv_bn": "bn",
+    "activation": "activation",
+    "dwconv_activation": "activation",
+    "se_squeeze": "se_squeeze",
+    "se_reshape": "se_reshape",
+    "se_reduce": "se_reduce",
+    "se_expand": "se_expand",
+    "se_excite": "se_excite",
+    "project_conv": "project_conv",
+    "project": "project_conv",  # keras-cv's EfficientNet (V1)
+    "project_bn": "bn",
+    "project_activation": "activation",  # keras.applications' Fused-MBConv without expansion
+    "drop": "dropout",
+    "add": "add",
+    # the top and a classification head
+    "top_conv": "top_conv",
+    "top_bn": "bn",
+    "top_activation": "activation",
+    "avg_pool": "head_pool",
+    "max_pool": "head_pool",
+    "top_dropout": "head_dropout",
+    "predictions": "classifier",
+}
+# A layer whose name is not in the table: the roles its class alone decides.
+_ROLE_BY_OP = {
+    "dwconv": "depthwise",
+    "bn": "bn",
+    "activation": "activation",
+    "pad": "pad",
+    "dropout": "dropout",
+    "add": "add",
+    "rescaling": "rescaling",
+}
+_HEAD_ROLES = frozenset({"head_pool", "head_dropout", "classifier"})
+_OPS = {keras_class: op for op, keras_class in KERAS_CLASSES.items()}  # "Conv2D" -> "conv", ...
+_BLOCK_NAME = re.compile(r"^block(\d+)([a-z]+)_")
+_REPEAT_SUFFIX = re.compile(r"_\d+$")
+_PREPROCESSING = ("rescaling", "normalization", "input")
+
+
+def layer_role(name: str, op: str) -> str:
+    """The role of a saved layer, from its name (ROLE_BY_NAME), else from its class, else "other"."""
+    match = _BLOCK_NAME.match(name)
+    key = name[match.end() :] if match else name
+    role = ROLE_BY_NAME.get(key) or ROLE_BY_NAME.get(_REPEAT_SUFFIX.sub("", key))
+    return role or _ROLE_BY_OP.get(op, "other")
+
+
+def _op(layer) -> str:
+    name = type(layer).__name__
+    return _OPS.get(name, name)
+
+
+def _group(name: str, role: str) -> str:
+    """The row a model-level layer belongs to: its block, "stem", "top" or "head"."""
+    match = _BLOCK_NAME.match(name)
+    if match:
+        return f"block{match.group(1)}{match.group(2)}"
+    if name.startswith(("stem_", *_PREPROCESSING)):
+        return "stem"
+    return "top" if name.startswith("top_") and role not in _HEAD_ROLES else "head"
+
+
+def _is_block_layer(layer) -> bool:
+    """An effcli EfficientNetV2 block: one Keras layer holding the block's layers."""
+    return hasattr(layer, "block_layers") and hasattr(layer, "layer_shapes")
+
+
+def _leaf_layers(layer, output_shape):
+    """(layer, output shape) pairs inside one model-level layer (an effcli V2 block is opened up)."""
+    if _is_block_layer(layer):
+        return list(zip(layer.block_layers, [shape_of(s) for s in layer.layer_shapes], strict=True))
+    return [(layer, output_shape)]
+
+
+def _activation_name(function) -> str:
+    return function.__name__ if callable(function) else str(function)
+
+
+def _pad(padding) -> tuple[tuple[int, int], tuple[int, int]]:
+    (top, bottom), (left, right) = padding
+    return (int(top), int(bottom)), (int(left), int(right))
+
+
+def _layer_plan(keras, layer, shape: tuple[int, ...]) -> LayerPlan:
+    """The LayerPlan of a loaded layer: what make_plan would have written for it."""
+    op = _op(layer)
+    conv = isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D))
+    kernel = int(layer.kernel_size[0]) if conv else 0
+    input_channels = int(layer.kernel.shape[-2]) if conv else (shape[-1] if op in ("bn", "pad") else 0)
+    activation = _activation_name(layer.activation) if op in ("conv", "activation") else ""
+    filters = 0
+    if op == "conv":
+        filters = int(layer.filters)
+    elif op == "dwconv":
+        filters = input_channels * int(layer.depth_multiplier)
+    return LayerPlan(
+        name=layer.name,
+        op=op,
+        output_shape=shape,
+        role=layer_role(layer.name, op),
+        input_channels=input_channels,
+        filters=filters,
+        kernel_size=kernel,
+        strides=int(layer.strides[0]) if kernel else 1,
+        use_bias=bool(getattr(layer, "use_bias", False)) if conv else False,
+        padding=str(layer.padding) if conv else "same",
+        pad=_pad(layer.padding) if op == "pad" else ((0, 0), (0, 0)),
+        activation=activation if op == "activation" or activation != "linear" else "",
+        rate=float(layer.rate) if op == "dropout" else 0.0,
+    )
+
+
+def _block(keras, name: str, members, input_shape, stage: int) -> tuple[BlockPlan, BlockMeasure]:
+    """The plan and the numbers of one row, from its model-level layers and their output shapes."""
+    leaves = [leaf for layer, shape in members for leaf in _leaf_layers(layer, shape)]
+    layers = tuple(_layer_plan(keras, leaf, shape) for leaf, shape in leaves)
+    measures = tuple(
+        LayerMeasure(
+            name=leaf.name,
+            count=count_weights(leaf),
+            output_shape=shape,
+            macs=conv_macs(leaf, shape) if len(shape) == 3 else 0,
+        )
+        for leaf, shape in leaves
+    )
+
+    def first(role: str) -> LayerPlan | None:
+        return next((layer for layer in layers if layer.role == role), None)
+
+    convs = [l for l in layers if l.op in ("conv", "dwconv") and l.role not in SE_ROLES]
+    depthwise = [l for l in layers if l.role == "depthwise"]
+    se, expand, drop = first("se_reduce"), first("expand_conv"), first("dropout")
+    kind = {"stem": "stem", "top": "top", "head": "head"}.get(name) or ("mbconv" if depthwise else "fused")
+    is_block = kind in STAGE_KINDS
+    main = depthwise[0] if depthwise else (convs[0] if convs else None)
+    input_channels = input_shape[-1]
+    last_layer, output_shape = members[-1]  # (H, W, C); (classes,) for a classification head
+    expanded = expand.output_shape[-1] if expand else input_channels
+    se_filters = se.output_shape[-1] if se else 0
+    plan = BlockPlan(
+        name=name,
+        kind=kind,
+        stage=stage,
+        input_filters=input_channels,
+        input_channels=input_channels,
+        output_filters=output_shape[-1],
+        expanded_filters=expanded,
+        se_filters=se_filters,
+        kernel_size=main.kernel_size if main else 0,
+        strides=max((l.strides for l in convs), default=1),
+        expand_ratio=(expanded // input_channels if expanded % input_channels == 0 else None) if is_block else None,
+        se_ratio=(round(se_filters / input_channels, 4) if se else 0.0) if is_block else None,
+        drop_rate=(drop.rate if drop else None) if is_block else None,
+        residual=first("add") is not None,
+        input_shape=input_shape,
+        output_shape=output_shape,
+        layers=layers,
+        output_layer=last_layer.name,
+        keras_layer=last_layer.name if _is_block_layer(last_layer) else None,
+    )
+    count = sum((count_weights(layer) for layer, _ in members), ZERO)
+    return plan, BlockMeasure(name=name, count=count, output_shape=output_shape, layers=measures)
+
+
+def _family(blocks: list[BlockPlan]) -> str:
+    if any(block.kind == "fused" for block in blocks):
+        return V2
+    return V1 if any(block.se_filters for block in blocks) else LITE
+
+
+def _load(keras, path: Path, size: tuple[int, int] | None):
+    """The loaded model, re-traced at ``size`` if given; every refusal is an EffcliError."""
+    try:
+        model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # a broken zip, an unknown layer, a Lambda refused by safe_mode, ...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EffcliError(f"cannot load the model: {first}", source=str(path)) from None
+    if not isinstance(getattr(model, "inputs", None), list) or len(model.inputs) != 1:
+        raise EffcliError("not a single-input functional Keras model", source=str(path))
+    saved = tuple(model.input_shape[1:])
+    if size is not None or None in saved[:2]:
+        if size is None:
+            raise EffcliError(f"the model accepts any input size {saved}; give one with --resolution", source=str(path))
+        new_input = keras.Input(shape=(size[0], size[1], saved[2]), name="input_layer")
+        model = keras.models.clone_model(model, input_tensors=new_input)
+    return model
+
+
+def _read(keras, model, path: Path, pyramid: str) -> tuple[BackbonePlan, Measurements]:
+    groups: dict[str, list] = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        group = _group(layer.name, layer_role(layer.name, _op(layer)))
+        groups.setdefault(group, []).append((layer, shape_of(layer.output)))
+    if not any(name.startswith("block") for name in groups):
+        raise EffcliError("no EfficientNet blocks (layers named block1a_...) in this model", source=str(path))
+    height, width, channels = shape_of(model.inputs[0])
+    input_shape: Shape = (height, width, channels)
+    stages = {name: int(m.group(1)) for name in groups if (m := _BLOCK_NAME.match(name + "_"))}
+    after_last_stage = max(stages.values()) + 1  # the top (and a head) come after the last stage
+    blocks: list[BlockPlan] = []
+    measures: list[BlockMeasure] = []
+    shape = input_shape
+    for name, members in groups.items():
+        stage = stages.get(name, 0 if name == "stem" else after_last_stage)
+        block, measure = _block(keras, name, members, shape, stage)
+        blocks.append(block)
+        measures.append(measure)
+        shape = block.output_shape
+    family = _family(blocks)
+    activation = next(
+        (layer.activation for block in blocks for layer in block.layers if layer.op == "activation"), "unknown"
+    )
+    taps = pyramid_taps(blocks, pyramid)
+    plan = BackbonePlan(
+        info=ModelInfo(
+            name=model.name,
+            family=family,
+            family_title=FAMILIES[family].title,
+            source=str(path),
+            activation=activation,
+            trainable=bool(model.trainable),
+        ),
+        input_shape=input_shape,
+        blocks=tuple(blocks),
+        pyramid=taps,
+        warnings=(),
+        notes=(),
+        pyramid_convention=pyramid,
+    )
+    measured = Measurements(
+        engine=ENGINE,
+        blocks=tuple(measures),
+        pyramid_shapes=tuple(tap.output_shape for tap in taps),
+    )
+    return plan, measured
+
+
+def read_saved_model(
+    path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras"
+) -> tuple[BackbonePlan, Measurements]:
+    """The block plan of a saved .keras model (safe_mode=True) and the numbers read off its layers.
+
+    With ``size`` the model is re-traced at that input size (needed when it was
+    saved with a free input size).
+    """
+    check_pyramid_convention(pyramid)
+    with native_stderr_silenced() as stream, spinner(stream, f"Loading {path.name} with Keras..."):
+        keras = import_keras()
+        try:
+            return _read(keras, _load(keras, path, size), path, pyramid)
+        finally:
+            keras.backend.clear_session()
+
+
+def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras") -> Report:
+    """A Report of a saved .keras model: effcli's own builds, keras-cv and keras.applications EfficientNets."""
+    return assemble(*read_saved_model(path, size, pyramid=pyramid))

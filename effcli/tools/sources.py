@@ -1,0 +1,26 @@
+"""Whatever the user named -> a report: a preset, an alias, a YAML config or a saved .keras model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from effcli.core.report import Report
+from effcli.errors import EffcliError
+
+
+def report_for(target: str, resolution: str | None, *, engine: str, force: bool, pyramid: str = "keras") -> Report:
+    """The report of ``target`` at ``resolution`` (the --resolution text, or None for the default)."""
+    from effcli.config.grammar import input_shape, saved_model_size
+
+    if target.lower().endswith(".keras"):
+        from effcli.engines.saved_model import inspect_saved_model
+
+        path = Path(target)
+        if not path.is_file():
+            raise EffcliError("no such file" if not path.exists() else "not a file", source=target)
+        return inspect_saved_model(path, saved_model_size(resolution), pyramid=pyramid)
+    from effcli.config.presets import resolve
+    from effcli.engines import summarize
+
+    spec = resolve(target)
+    return summarize(spec, input_shape(spec, resolution), engine=engine, force=force, pyramid=pyramid)
