@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +11,22 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
+
+# Keras measurements are cached per user (effcli.engines.cache). The tests, and the
+# effcli processes they start, use a cache of their own that starts empty each run.
+_CACHE = tempfile.mkdtemp(prefix="effcli-test-cache-")
+os.environ["EFFCLI_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _own_measurement_cache(tmp_path_factory, monkeypatch):
+    """Each test starts with an empty cache: a Keras report that an earlier test cached must not
+    turn a test's build (the memory guard, TensorFlow's import) into a cache hit."""
+    monkeypatch.setenv("EFFCLI_CACHE_DIR", str(tmp_path_factory.mktemp("effcli-cache")))
 
 
 @pytest.fixture(scope="session")

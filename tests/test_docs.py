@@ -247,9 +247,11 @@ def params(kind: str):
 # --------------------------------------------------------------------------- running
 
 
-def environment() -> dict[str, str]:
+def environment(work: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in UNSET}
     env["NO_COLOR"] = "1"
+    # a measurement cache of the block's own: the block's first Keras report builds, a repeat is cached
+    env["EFFCLI_CACHE_DIR"] = str(work / ".effcli-cache")
     # the `effcli` script of this interpreter first on PATH, for snippets that run it
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
@@ -276,7 +278,7 @@ def run_effcli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "effcli", *args],
         cwd=cwd,
-        env=environment(),
+        env=environment(cwd),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -424,7 +426,7 @@ def test_python_snippet(case: Case, tmp_path):
     result = subprocess.run(
         [sys.executable, "snippet.py"],
         cwd=work,
-        env=environment(),
+        env=environment(work),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

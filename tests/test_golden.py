@@ -1,4 +1,4 @@
-"""Golden files: the whole table view (plain, at 80, 120 and 200 columns) and the Markdown of every view.
+"""Golden files: the whole table view (plain, at 60, 80, 120 and 200 columns) and the Markdown of every view.
 
 Each case builds its document with the view function and the analytic engine (no
 TensorFlow), writes it, and compares the text with ``tests/golden/<case>.w<N>.txt``
@@ -22,7 +22,7 @@ from effcli.render import get_writer, views
 from effcli.render.document import Document
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-WIDTHS = (80, 120, 200)
+WIDTHS = (60, 80, 120, 200)
 
 
 def _report(name: str):

@@ -7,8 +7,15 @@ warnings, ``commands`` the commands themselves. No maths here.
 
 from __future__ import annotations
 
-from effcli.cli import commands as _commands  # noqa: F401  (registers the commands on the app)
-from effcli.cli.application import app
+import inspect
+
+from effcli.cli import commands as _commands  # (registers the commands on the app)
+from effcli.cli.application import app, prose
+
+for _typer in (app, _commands.cache_app):
+    for _info in _typer.registered_commands:
+        if _info.help is None and _info.callback is not None:
+            _info.help = prose(inspect.getdoc(_info.callback))
 
 
 def main() -> None:

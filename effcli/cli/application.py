@@ -8,6 +8,7 @@ closed pipe 141 without a word.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -19,9 +20,28 @@ from typer.core import TyperGroup
 from effcli import __version__
 from effcli.errors import EffcliError
 
-EPILOG = (
-    "Examples:  effcli summary efficientnetv2_b2   |   effcli summary b0 --resolution native   |   "
-    "effcli summary configs/examples/tiny_v2.yaml --format json"
+
+def examples(*commands: str) -> str:
+    """A help epilog: each example on a line of its own, so that no terminal width breaks one in the middle."""
+    return "Examples:\n" + "\n".join(commands)
+
+
+def prose(text: str | None) -> str | None:
+    """A docstring as help text: paragraphs kept, the source's line breaks inside a paragraph joined.
+
+    Rich help keeps every newline, so a docstring wrapped at 80 columns in the
+    source would come out ragged in any other width.
+    """
+    if text is None:
+        return None
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+
+
+EPILOG = examples(
+    "effcli summary efficientnetv2_b2",
+    "effcli summary b0 --resolution native",
+    "effcli summary configs/examples/tiny_v2.yaml --format json",
 )
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from effcli import __version__
-from effcli.cli.application import EPILOG, app
+from effcli.cli.application import EPILOG, app, examples
 from effcli.cli.options import (
     Engine,
     EngineOpt,
@@ -19,10 +19,12 @@ from effcli.cli.options import (
     FormatOpt,
     HtmlOpt,
     ModelArg,
+    NoCacheOpt,
     Pyramid,
     PyramidOpt,
     ResolutionOpt,
     SvgOpt,
+    WideOpt,
     complete_model,
 )
 from effcli.cli.output import check_pictures, emit, show, warn
@@ -36,12 +38,14 @@ def summary(
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
+    no_cache: NoCacheOpt = False,
     layers: Annotated[
         bool, typer.Option("--layers", help="Expand every block into its Keras layers (params, output shapes).")
     ] = False,
     pyramid: PyramidOpt = Pyramid.keras,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Per-block parameters, output shapes, pyramid levels and totals of one backbone.
 
@@ -54,14 +58,22 @@ def summary(
     from effcli.tools.sources import report_for
 
     check_pictures(format, svg, html, force)
-    report = report_for(model, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
+    report = report_for(model, resolution, engine=engine.value, force=force, pyramid=pyramid.value, cache=not no_cache)
     warn(report.warnings)
-    show(format, lambda v: v.summary(report, layers=layers), svg=svg, html=html, title=f"effcli summary {model}")
+    show(
+        format,
+        lambda v: v.summary(report, layers=layers),
+        svg=svg,
+        html=html,
+        wide=wide,
+        title=f"effcli summary {model}",
+    )
 
 
 @app.command(
-    epilog="Examples:  effcli explain efficientnetv2_b2 block4b   |   effcli explain v1-b0 block2a -f json"
-    "   |   effcli explain lite3 stem"
+    epilog=examples(
+        "effcli explain efficientnetv2_b2 block4b", "effcli explain v1-b0 block2a -f json", "effcli explain lite3 stem"
+    )
 )
 def explain(
     model: ModelArg,
@@ -72,8 +84,10 @@ def explain(
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
+    no_cache: NoCacheOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """One block up close: its layers, the channel flow, the parameter breakdown and why it is built so.
 
@@ -86,13 +100,20 @@ def explain(
     from effcli.tools.sources import report_for
 
     check_pictures(format, svg, html, force)
-    explanation = explain_block(report_for(model, resolution, engine=engine.value, force=force), block)
-    show(format, lambda v: v.explain(explanation), svg=svg, html=html, title=f"effcli explain {model} {block}")
+    explanation = explain_block(
+        report_for(model, resolution, engine=engine.value, force=force, cache=not no_cache), block
+    )
+    show(
+        format, lambda v: v.explain(explanation), svg=svg, html=html, wide=wide, title=f"effcli explain {model} {block}"
+    )
 
 
 @app.command(
-    epilog="Examples:  effcli compare b0 b3   |   effcli compare efficientnetv1_b0 efficientnetlite_b0 "
-    "efficientnetv2_b0   |   effcli compare s m l -r native -f markdown"
+    epilog=examples(
+        "effcli compare b0 b3",
+        "effcli compare efficientnetv1_b0 efficientnetlite_b0 efficientnetv2_b0",
+        "effcli compare s m l -r native -f markdown",
+    )
 )
 def compare(
     models: Annotated[
@@ -108,9 +129,11 @@ def compare(
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
+    no_cache: NoCacheOpt = False,
     pyramid: PyramidOpt = Pyramid.keras,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Compare backbones side by side, stage by stage (any family, presets or YAML files).
 
@@ -132,7 +155,9 @@ def compare(
         raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
     reports = []
     for target in models:
-        report = report_for(target, resolution, engine=engine.value, force=force, pyramid=pyramid.value)
+        report = report_for(
+            target, resolution, engine=engine.value, force=force, pyramid=pyramid.value, cache=not no_cache
+        )
         warn(report.warnings, prefix=f"{report.name}: ")
         reports.append(report)
     comparison = compare_reports(reports)
@@ -141,13 +166,18 @@ def compare(
         lambda v: v.compare(comparison),
         svg=svg,
         html=html,
+        wide=wide,
         title=f"effcli compare {' '.join(models)}",
     )
 
 
 @app.command(
-    epilog="Examples:  effcli scale --width 1.2 --depth 1.4   |   effcli scale --base efficientnetv1_b0 "
-    "--width 2.0 --depth 3.1   |   effcli scale --phi 2 --base v1-b0   |   effcli scale -w 0.75 -d 0.8 --save tiny.yaml"
+    epilog=examples(
+        "effcli scale --width 1.2 --depth 1.4",
+        "effcli scale --base efficientnetv1_b0 --width 2.0 --depth 3.1",
+        "effcli scale --phi 2 --base v1-b0",
+        "effcli scale -w 0.75 -d 0.8 --save tiny.yaml",
+    )
 )
 def scale(
     width: Annotated[
@@ -202,6 +232,7 @@ def scale(
     ] = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Explore round_filters / round_repeats: how width and depth coefficients become filters and repeats.
 
@@ -237,15 +268,18 @@ def scale(
         resolution=resolution,
     )
     warn(scaling.scaled_report.warnings)
-    show(format, lambda v: v.scale(scaling), svg=svg, html=html, title="effcli scale")
+    show(format, lambda v: v.scale(scaling), svg=svg, html=html, wide=wide, title="effcli scale")
     if save is not None:
         write_text_atomic(save, dump_spec_yaml(saved_config(scaling)))
         print(f"Saved {scaling.scaled.name} to {save}", file=sys.stderr)
 
 
 @app.command(
-    epilog="Examples:  effcli plan --max-params 20M   |   effcli plan --max-params 10M --max-macs 2G "
-    "--base v1-b0   |   effcli plan --max-params 8M --resolution 224"
+    epilog=examples(
+        "effcli plan --max-params 20M",
+        "effcli plan --max-params 10M --max-macs 2G --base v1-b0",
+        "effcli plan --max-params 8M --resolution 224",
+    )
 )
 def plan(
     max_params: Annotated[
@@ -279,6 +313,7 @@ def plan(
     format: FormatOpt = Format.table,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
+    wide: WideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Plan a scaled network for a budget: search width x depth x resolution, list the frontier.
@@ -286,8 +321,7 @@ def plan(
     Every width 0.25..4 (step 0.05), depth 0.25..4 (step 0.1) and resolution is
     counted with the analytic engine; the listed candidates are the frontier of
     the ones within budget: no other candidate has both more params and more MACs.
-    They run from the widest/deepest at a lower resolution to the highest
-    resolution with fewer params. The table reports how many candidates were
+    They are listed from the most MACs to the most params. The table reports how many candidates were
     evaluated per second.
     """
     from effcli.config.grammar import parse_count, parse_resolutions
@@ -304,10 +338,10 @@ def plan(
         channels=base_spec.input_shape[2],
         top=top,
     )
-    show(format, lambda v: v.plan(result), svg=svg, html=html, title="effcli plan")
+    show(format, lambda v: v.plan(result), svg=svg, html=html, wide=wide, title="effcli plan")
 
 
-@app.command(epilog="Examples:  effcli presets   |   effcli presets --family lite   |   effcli presets -f json")
+@app.command(epilog=examples("effcli presets", "effcli presets --family lite", "effcli presets -f json"))
 def presets(
     family: Annotated[
         str | None, typer.Option("--family", metavar="v2|v1|lite", help="Only this family.", show_default=False)
@@ -315,6 +349,7 @@ def presets(
     format: FormatOpt = Format.table,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
+    wide: WideOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Every preset: family, width, depth, native resolution, blocks, params, MACs (at native resolution).
@@ -326,12 +361,15 @@ def presets(
 
     check_pictures(format, svg, html, force)
     entries = catalogue(family)
-    show(format, lambda v: v.presets(entries), svg=svg, html=html, title="effcli presets")
+    show(format, lambda v: v.presets(entries), svg=svg, html=html, wide=wide, title="effcli presets")
 
 
 @app.command(
-    epilog="Examples:  effcli export efficientnetv2_s > my_net.yaml   |   effcli export lite2 -o lite2.yaml"
-    "   |   effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml"
+    epilog=examples(
+        "effcli export efficientnetv2_s > my_net.yaml",
+        "effcli export lite2 -o lite2.yaml",
+        "effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml",
+    )
 )
 def export(
     model: ModelArg,
@@ -362,8 +400,11 @@ def export(
 
 
 @app.command(
-    epilog="Example:  effcli schema > effcli.schema.json   (then, first line of a config: "
-    "# yaml-language-server: $schema=./effcli.schema.json)"
+    epilog=examples(
+        "effcli schema > effcli.schema.json",
+        "then start a config with:",
+        "# yaml-language-server: $schema=./effcli.schema.json",
+    )
 )
 def schema() -> None:
     """Print a JSON Schema of the config format, for editors that validate and complete YAML."""
@@ -375,8 +416,9 @@ def schema() -> None:
 
 
 @app.command(
-    epilog="Examples:  effcli build b0 --output b0.keras   |   "
-    "effcli build efficientnetv2_s -r native -o s.keras --include-rescaling"
+    epilog=examples(
+        "effcli build b0 --output b0.keras", "effcli build efficientnetv2_s -r native -o s.keras --include-rescaling"
+    )
 )
 def build(
     model: ModelArg,
@@ -426,3 +468,48 @@ def build(
     warn(plan.warnings)
     params = keras_engine.save_model(plan, output)
     print(f"Saved {spec.name} ({' x '.join(map(str, shape))} input, {params:,} params) to {output}")
+
+
+cache_app = typer.Typer(
+    name="cache",
+    help="The measurement cache: Keras builds answered again without TensorFlow.",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info", epilog=examples("effcli cache info", "effcli cache info -f json"))
+def cache_info(
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format (table or json).", case_sensitive=False)
+    ] = Format.table,
+) -> None:
+    """Where the cache is, how many networks it holds and their size.
+
+    Move it with EFFCLI_CACHE_DIR; bypass it with --no-cache on summary, compare and explain.
+    """
+    import json
+
+    from effcli.engines import cache
+
+    details = cache.info()
+    if format is Format.json:
+        emit(json.dumps(details.to_dict(), indent=2) + "\n")
+        return
+    if format is not Format.table:
+        raise EffcliError(f"cache info prints a table or json, not {format.value}", source="--format")
+    state = "" if details.exists else " (not created yet)"
+    emit(
+        f"Folder   {details.folder}{state}\n"
+        f"Entries  {details.entries:,}\n"
+        f"Size     {details.bytes / 2**20:.2f} MB ({details.bytes:,} bytes)\n"
+    )
+
+
+@cache_app.command("clear", epilog=examples("effcli cache clear"))
+def cache_clear() -> None:
+    """Remove every cached measurement (the next Keras report builds again)."""
+    from effcli.engines import cache
+
+    removed = cache.clear()
+    emit(f"Folder   {cache.cache_dir()}\nRemoved  {removed:,} cached {'network' if removed == 1 else 'networks'}\n")

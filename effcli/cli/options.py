@@ -67,7 +67,12 @@ ResolutionOpt = Annotated[
         show_default=False,
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: table, json, csv or markdown.", case_sensitive=False
+    ),
+]
 PyramidOpt = Annotated[
     Pyramid,
     typer.Option(
@@ -107,5 +112,20 @@ HtmlOpt = Annotated[
     Path | None,
     typer.Option(
         "--html", metavar="FILE.html", help="Also save exactly what the table view printed as HTML.", show_default=False
+    ),
+]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Print every column of the table view, however wide (by default a narrow terminal gets the "
+        "most important columns and a line naming the ones left out).",
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Build with Keras even when the measurements of this network are cached, and do not store them.",
     ),
 ]

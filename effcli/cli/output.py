@@ -41,6 +41,22 @@ def warn(messages: Iterable[str], *, prefix: str = "") -> None:
         print(f"Warning: {prefix}{message}", file=sys.stderr)
 
 
+FULL_WIDTH = 200  # no terminal and no COLUMNS: files and docs get the full table, as wide as this
+MIN_WIDTH, MAX_WIDTH = 20, 1000  # COLUMNS outside this is clamped (COLUMNS=100000000 must not hang)
+
+
+def output_width() -> int:
+    """Columns for the table view: COLUMNS when set (also when piped), else the terminal's, else FULL_WIDTH."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isascii() and columns.isdigit() and len(columns) < 12:
+        return min(max(int(columns), MIN_WIDTH), MAX_WIDTH)
+    if sys.stdout.isatty():
+        return min(max(shutil.get_terminal_size((FULL_WIDTH, 40)).columns, MIN_WIDTH), MAX_WIDTH)
+    return FULL_WIDTH
+
+
 def check_pictures(format: Format, svg: Path | None, html: Path | None, force: bool) -> None:
     """Validate --svg / --html before any work: table view only, no silent overwrite."""
     from effcli.files import check_target
@@ -60,6 +76,7 @@ def show(
     svg: Path | None = None,
     html: Path | None = None,
     title: str = "effcli",
+    wide: bool = False,
 ) -> None:
     """Build the document with ``view`` (given effcli.render.views), print it in the format's writer, and save
     what the table writer printed if asked (``title``: the SVG's window title)."""
@@ -67,8 +84,7 @@ def show(
     from effcli.render import get_writer, views
 
     color = format is Format.table and _wants_color()
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 200
-    writer: Any = get_writer(format.value, color=color, width=width)
+    writer: Any = get_writer(format.value, color=color, width=output_width(), wide=wide)
     emit(writer.write(view(views)))
     if svg is not None:
         write_text_atomic(svg, writer.export_svg(title))

@@ -23,12 +23,12 @@ class Writer(Protocol):
     def write(self, document: Document) -> str: ...
 
 
-def get_writer(name: str, *, color: bool = False, width: int | None = None) -> Writer:
-    """``color`` and ``width`` (columns) concern the table writer only."""
+def get_writer(name: str, *, color: bool = False, width: int | None = None, wide: bool = False) -> Writer:
+    """``color``, ``width`` (columns) and ``wide`` (every column, however wide) concern the table writer only."""
     if name == "table":
         from effcli.render.table import TableWriter
 
-        return TableWriter(color=color, width=width)
+        return TableWriter(color=color, width=width, wide=wide)
     if name == "json":
         from effcli.render.json import JsonWriter
 

@@ -52,16 +52,35 @@ class KeyValues:
 
 @dataclass(frozen=True)
 class Column:
+    """A table column.
+
+    ``wrap``: long free text that may wrap (a description); every other column stays on one
+    line and is never cut. ``min_width``: the narrowest a wrapping column may get (0: the
+    writer's default). ``priority``: 0, always shown; 1, 2, ...: what a narrow terminal may
+    leave out, the highest number first. ``short``: a shorter title for a narrow terminal.
+    ``bar``: the cells are bars (``Cell.bar``), which a narrow terminal may draw shorter.
+    """
+
     name: str
     align: Literal["left", "right"] = "left"
-    wrap: bool = False  # long free text that may wrap (a description); every other column stays on one line
+    wrap: bool = False
+    min_width: int = 0
+    priority: int = 0
+    short: str = ""
+    bar: bool = False
 
 
 @dataclass(frozen=True)
 class Cell:
+    """``differs``: differs from the first model's cell (compare), marked where the format can mark it.
+    ``short``: the same in fewer characters, for a narrow terminal ("1" for "1. efficientnetv2_b0", the
+    models being numbered above). ``bar``: (part, whole) when the text is a bar of part / whole."""
+
     text: str
     tone: Tone = ""
-    differs: bool = False  # differs from the first model's cell (compare): marked where the format can mark it
+    differs: bool = False
+    short: str = ""
+    bar: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +95,15 @@ class Table:
 
     ``legend``: what a cell with ``differs`` means ("differs from model 1"); the
     writers that mark such cells add the mark and this legend to the title.
+    ``narrow``: the same content laid out for a narrow terminal (compare's side-by-side
+    pyramid as one row per model), for a writer with a width it cannot fit this one into.
     """
 
     title: str
     columns: tuple[Column, ...]
     sections: tuple[tuple[Row, ...], ...]
     legend: str = ""
+    narrow: Table | None = None
 
     @property
     def rows(self) -> tuple[Row, ...]:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from effcli.core.report import BlockReport, Report
 
 TYPE_LABELS = {"stem": "stem", "top": "top", "fused": "Fused-MBConv", "mbconv": "MBConv"}
+TYPE_SHORT_LABELS = {**TYPE_LABELS, "fused": "Fused"}  # for a narrow terminal
+
+
+def type_text(types: str, *, short: bool = False) -> str:
+    """A block type, or a stage's types joined by '+' ("fused+mbconv"), as the tables name them."""
+    labels = TYPE_SHORT_LABELS if short else TYPE_LABELS
+    return "/".join(labels.get(t, t) for t in types.split("+"))
+
+
 BLOCK_COLUMNS = (
     "Block",
     "Type",
@@ -111,13 +120,33 @@ COMPARE_COLUMNS = (
     "Params",
     "MACs",
 )
-FILTER_COLUMNS = ("Row", "Base filters", "x width (exact)", "Rounded", "Rule")
-REPEAT_COLUMNS = ("Stage", "Base repeats", "x depth (exact)", "Repeats", "Rule")
+FILTER_COLUMNS = ("Row", "Base filters", "x width", "Rounded", "Rule")
+REPEAT_COLUMNS = ("Stage", "Base repeats", "x depth", "Repeats", "Rule")
+FLOAT_MARK = "!"  # a product whose floating-point value rounds otherwise than the number it stands for
+DECIMAL_DIGITS = 10  # significant digits of the number a float product stands for
 
 
 def exact_text(value: float | None) -> str:
-    """The float exactly as computed (shortest repr), so 5 x 1.4 = 7.000000000000001 shows why ceil gives 8."""
+    """The float exactly as computed (shortest repr), so 25 x 0.28 = 7.000000000000001 shows why ceil gives 8."""
     return "-" if value is None else repr(value)
+
+
+def decimal_text(value: float) -> str:
+    """The number a float product stands for, as a person writes it: 48 x 1.2 = 57.599999999999994 is 57.6,
+    10 x 1.1 = 11.000000000000002 is 11 (10 significant digits, no trailing zeros)."""
+    return f"{value:.{DECIMAL_DIGITS}g}"
+
+
+def decimal_value(value: float) -> float:
+    return float(decimal_text(value))
+
+
+def product_text(value: float | None, *, float_decides: bool = False) -> str:
+    """A scaled count in round_filters / round_repeats: the decimal number, or, where floating point changes
+    the rounded result, the exact float and the mark."""
+    if value is None:
+        return "-"
+    return f"{exact_text(value)} {FLOAT_MARK}" if float_decides else decimal_text(value)
 
 
 def entry_cells(entry) -> list[str]:
@@ -125,7 +154,7 @@ def entry_cells(entry) -> list[str]:
     if entry is None:
         return ["-"] * 8
     return [
-        "/".join(TYPE_LABELS.get(t, t) for t in entry.type.split("+")),
+        type_text(entry.type),
         f"{entry.kernel_size}x{entry.kernel_size}",
         str(entry.strides),
         str(entry.repeats),

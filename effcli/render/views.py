@@ -8,6 +8,7 @@ data and the CSV records. The writers only lay the document out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from effcli.core.report import BlockReport, Report
 from effcli.render.document import (
@@ -30,7 +31,9 @@ from effcli.render.text import (
     BLOCK_COLUMNS,
     COMPARE_COLUMNS,
     FILTER_COLUMNS,
+    FLOAT_MARK,
     LAYER_COLUMNS,
+    MACS_LABEL,
     PLAN_COLUMNS,
     PRESET_COLUMNS,
     PYRAMID_COLUMNS,
@@ -38,7 +41,9 @@ from effcli.render.text import (
     TOTAL_COLUMNS,
     bar,
     block_cells,
+    coefficient_text,
     comparison_header,
+    decimal_value,
     entry_cells,
     exact_text,
     explanation_header,
@@ -51,6 +56,7 @@ from effcli.render.text import (
     plan_lines,
     plan_run_line,
     preset_cells,
+    product_text,
     pyramid_cell,
     scaling_header,
     scaling_result_lines,
@@ -59,6 +65,7 @@ from effcli.render.text import (
     stage_shares,
     total_cells,
     totals_lines,
+    type_text,
 )
 
 # Columns of numbers, right-aligned wherever they appear.
@@ -75,10 +82,10 @@ NUMERIC = frozenset(
         "Out filters",
         "Blocks",
         "Base filters",
-        "x width (exact)",
+        "x width",
         "Rounded",
         "Base repeats",
-        "x depth (exact)",
+        "x depth",
         "Trainable",
         "Non-trainable",
         "Share",
@@ -90,6 +97,21 @@ NUMERIC = frozenset(
     }
 )
 PYRAMID_TITLES = {"keras": "keras-cv rule", "timm": "timm rule"}
+# What a narrow terminal keeps of each table, most important first (the last is left out first); a column not
+# listed is always shown. --wide, JSON, CSV and Markdown show every column.
+BLOCK_KEEP = ("Output shape", "MACs", "Type", "Kernel", "Expand", "SE", "Stride", "In -> Out", "Residual", "Drop rate")
+SHARE_KEEP = ("Blocks", "Params bars", "MACs bars")
+LEVEL_KEEP = ("Stride", "Block", "Channels")
+COMPARE_KEEP = ("Output shape", "MACs", "Repeats", "Type", "Kernel", "Stride", "Out filters")
+TOTAL_KEEP = (MACS_LABEL, "Params vs 1", "MACs vs 1", "Blocks", "Activations")
+FILTER_KEEP = ("x width", "Rule", "Base filters")
+REPEAT_KEEP = ("x depth", "Rule", "Base repeats")
+LAYER_KEEP = ("Output shape", "Share", "MACs", "Class", "Kernel", "Stride", "Trainable", "Non-trainable")
+PRESET_KEEP = ("MACs", "Resolution", "Width", "Depth", "Aliases", "Blocks", "Family", "Description")
+PLAN_KEEP = ("MACs", "Blocks", "of budget")  # both "of budget" columns: the MACs' is left out first
+# Shorter titles for a narrow terminal.
+SHORT_TITLES = {"Base filters": "Base", "Base repeats": "Base", MACS_LABEL: "MACs"}
+DESCRIPTION_MIN = 40  # a preset's description narrower than this is more lines than words: left out instead
 TYPE_TONES: dict[str, Tone] = {"stem": "stem", "top": "top", "fused": "fused", "mbconv": "mbconv"}
 DIFFERS_LEGEND = "differs from model 1"
 
@@ -160,8 +182,23 @@ PRESET_CSV_COLUMNS = (
 PLAN_CSV_COLUMNS = ("width_coefficient", "depth_coefficient", "resolution", "blocks", "params", "macs")
 
 
-def _columns(names: Iterable[str], *, wrap: Sequence[str] = ()) -> tuple[Column, ...]:
-    return tuple(Column(n, "right" if n in NUMERIC else "left", wrap=n in wrap) for n in names)
+def _columns(
+    names: Iterable[str], *, keep: Sequence[str] = (), wrap: Sequence[str] = (), min_width: int = 0
+) -> tuple[Column, ...]:
+    """Columns titled ``names``: numbers right-aligned, ``keep`` their priorities, ``wrap`` free text that may
+    wrap (no narrower than ``min_width``)."""
+    priority = {name: i + 1 for i, name in enumerate(keep)}
+    return tuple(
+        Column(
+            n,
+            "right" if n in NUMERIC else "left",
+            wrap=n in wrap,
+            min_width=min_width if n in wrap else 0,
+            priority=priority.get(n, 0),
+            short=SHORT_TITLES.get(n, ""),
+        )
+        for n in names
+    )
 
 
 def _sections(rows: Iterable[tuple[object, Row]]) -> tuple[tuple[Row, ...], ...]:
@@ -222,7 +259,7 @@ def _block_records(report: Report) -> Records:
 
 def _block_rows(block: BlockReport, layers: bool) -> list[Row]:
     cells: list[str | Cell] = list(block_cells(block))
-    cells[1] = Cell(str(cells[1]), tone=TYPE_TONES.get(block.type, ""))
+    cells[1] = Cell(str(cells[1]), tone=TYPE_TONES.get(block.type, ""), short=type_text(block.type, short=True))
     if block.input_channels != block.input_filters and block.type not in ("stem", "top"):
         cells[6] = Cell(str(cells[6]), tone="attention")
     rows = [row(*cells)]
@@ -234,22 +271,23 @@ def _block_rows(block: BlockReport, layers: bool) -> list[Row]:
 def _stage_share_table(report: Report) -> Table:
     """Each stage's share of the params and the MACs, as bars."""
     totals = report.totals
+    priority = {name: i + 1 for i, name in enumerate(SHARE_KEEP)}
     columns = (
         Column("Stage"),
-        Column("Blocks", "right"),
+        Column("Blocks", "right", priority=priority["Blocks"]),
         Column("Params", "right"),
-        Column(""),
+        Column("", priority=priority["Params bars"], bar=True),
         Column("MACs", "right"),
-        Column(""),
+        Column("", priority=priority["MACs bars"], bar=True),
     )
     rows = tuple(
         row(
             stage.label,
             str(stage.blocks) if stage.blocks else "-",
             share_text(stage.params, totals.params),
-            Cell(bar(stage.params, totals.params), tone="params"),
+            Cell(bar(stage.params, totals.params), tone="params", bar=(stage.params, totals.params)),
             share_text(stage.macs, totals.macs),
-            Cell(bar(stage.macs, totals.macs), tone="macs"),
+            Cell(bar(stage.macs, totals.macs), tone="macs", bar=(stage.macs, totals.macs)),
         )
         for stage in stage_shares(report)
     )
@@ -261,12 +299,12 @@ def summary(report: Report, *, layers: bool = False) -> Document:
     pyramid levels, totals, warnings and notes."""
     blocks = Table(
         "Blocks",
-        _columns(BLOCK_COLUMNS),
+        _columns(BLOCK_COLUMNS, keep=BLOCK_KEEP),
         _sections((block.stage, r) for block in report.blocks for r in _block_rows(block, layers)),
     )
     pyramid = Table(
         f"Pyramid levels ({PYRAMID_TITLES[report.pyramid_convention]})",
-        _columns(PYRAMID_COLUMNS),
+        _columns(PYRAMID_COLUMNS, keep=LEVEL_KEEP),
         (
             tuple(
                 row(
@@ -301,6 +339,33 @@ def summary(report: Report, *, layers: bool = False) -> Document:
 # ------------------------------------------------------------------ compare
 
 
+def _model_cell(index: int, report) -> Cell:
+    """A model as the comparison tables name it; "1", "2", ... in a narrow terminal (the header lists them)."""
+    return Cell(model_label(index, report), short=str(index + 1))
+
+
+def _compare_pyramid(comparison) -> Table:
+    """The pyramid levels side by side, one column per model; narrow: one row per level and model."""
+    reports = comparison.reports
+    first = reports[0]
+    title = f"Pyramid levels ({PYRAMID_TITLES[first.pyramid_convention]})"
+    side_by_side, one_per_model = [], []
+    for n, level in enumerate(comparison.levels):
+        first_shape = first.pyramid[n].output_shape if n < len(first.pyramid) else None
+        differs = [False] + [n >= len(r.pyramid) or r.pyramid[n].output_shape != first_shape for r in reports[1:]]
+        side_by_side.append(
+            row(level, *(Cell(pyramid_cell(r, n), differs=d) for r, d in zip(reports, differs, strict=True)))
+        )
+        for i, (report, d) in enumerate(zip(reports, differs, strict=True)):
+            taken = report.pyramid[n] if n < len(report.pyramid) else None
+            layer, shape = ("-", "-") if taken is None else (taken.layer, shape_text(taken.output_shape))
+            cells = (_model_cell(i, report), layer, Cell(shape, differs=d))
+            one_per_model.append((n, row(level if i == 0 else "", *cells)))
+    narrow = Table(title, _columns(["Level", "Model", "Layer", "Output shape"]), _sections(one_per_model))
+    columns = (Column("Level"),) + tuple(Column(model_label(i, r), short=str(i + 1)) for i, r in enumerate(reports))
+    return Table(title, columns, (tuple(side_by_side),), narrow=narrow)
+
+
 def compare(comparison) -> Document:
     """`effcli compare`: the models, their stages side by side, totals with ratios, pyramid levels side by side."""
     reports = comparison.reports
@@ -312,29 +377,22 @@ def compare(comparison) -> Document:
                 Cell(text, differs=i > 0 and text != first)
                 for text, first in zip(entry_cells(entry), first_cells, strict=True)
             ]
-            stage_rows.append((n, row(comparison_row.label if i == 0 else "", model_label(i, report), *cells)))
+            if entry is not None:
+                cells[0] = replace(cells[0], short=type_text(entry.type, short=True))
+            stage_rows.append((n, row(comparison_row.label if i == 0 else "", _model_cell(i, report), *cells)))
     stages = Table(
-        "Stages (aligned by stage number)", _columns(COMPARE_COLUMNS), _sections(stage_rows), legend=DIFFERS_LEGEND
+        "Stages (aligned by stage number)",
+        _columns(COMPARE_COLUMNS, keep=COMPARE_KEEP),
+        _sections(stage_rows),
+        legend=DIFFERS_LEGEND,
     )
     totals = Table(
         "Totals (ratios to model 1)",
-        _columns(TOTAL_COLUMNS),
-        (tuple(row(*total_cells(comparison, i)) for i in range(len(reports))),),
+        _columns(TOTAL_COLUMNS, keep=TOTAL_KEEP),
+        (tuple(row(_model_cell(i, r), *total_cells(comparison, i)[1:]) for i, r in enumerate(reports)),),
     )
+    pyramid = _compare_pyramid(comparison)
     first = reports[0]
-    pyramid_rows = []
-    for n, level in enumerate(comparison.levels):
-        first_shape = first.pyramid[n].output_shape if n < len(first.pyramid) else None
-        cells = [Cell(pyramid_cell(first, n))] + [
-            Cell(pyramid_cell(r, n), differs=n >= len(r.pyramid) or r.pyramid[n].output_shape != first_shape)
-            for r in reports[1:]
-        ]
-        pyramid_rows.append(row(level, *cells))
-    pyramid = Table(
-        f"Pyramid levels ({PYRAMID_TITLES[first.pyramid_convention]})",
-        _columns(["Level"] + [model_label(i, r) for i, r in enumerate(reports)]),
-        (tuple(pyramid_rows),),
-    )
     header = KeyValues(fields(comparison_header(comparison)) + fields([("Engine", first.engine)], volatile=True))
     return Document(
         title=" vs ".join(r.name for r in reports),
@@ -367,41 +425,109 @@ def compare(comparison) -> Document:
 # ------------------------------------------------------------------ scale
 
 
+def meant_filters(scaling, filter_row) -> int | None:
+    """What round_filters gives for the decimal number the product stands for (57.6 for 57.599999999999994);
+    None where the family fixes the value."""
+    from effcli.core.families import round_filters_explained
+
+    if filter_row.scaled is None:
+        return None
+    spec = scaling.scaled
+    decision = round_filters_explained(
+        1,  # 1 x the decimal product: the rule applied to that number
+        rules=spec.rules,
+        width_coefficient=decimal_value(filter_row.scaled),
+        depth_divisor=spec.depth_divisor,
+        min_depth=spec.min_depth,
+    )
+    return decision.result
+
+
+def meant_repeats(repeat_row) -> int | None:
+    """What round_repeats gives for the decimal number the product stands for (11 for 11.000000000000002);
+    None where the stage is not scaled."""
+    from effcli.core.families import round_repeats
+
+    return round_repeats(1, depth_coefficient=decimal_value(repeat_row.scaled)) if repeat_row.rule == "ceil" else None
+
+
+def _float_note(marked: list[tuple[str, int, float, float | None, int, int | None]]) -> list[Part]:
+    """The line under a table explaining the float mark: (row, base, coefficient, exact product, result,
+    the decimal product's result)."""
+    if not marked:
+        return []
+    details = "; ".join(
+        f"{label}: {base} x {coefficient_text(coefficient)} is {exact_text(scaled)} in floating point, "
+        f"so the rule gives {result} instead of {meant}"
+        for label, base, coefficient, scaled, result, meant in marked
+    )
+    return [
+        Note(f"{FLOAT_MARK} floating point changes the result: {details}. effcli gives what the Keras code computes.")
+    ]
+
+
 def scale(scaling) -> Document:
-    """`effcli scale`: the coefficients, every round_filters and round_repeats decision, the result."""
+    """`effcli scale`: the coefficients, every round_filters and round_repeats decision, the result.
+
+    A product shows as the decimal number it stands for (57.6, not 57.599999999999994), except where floating
+    point changes the rounded result: there the exact float, marked, and a note under the table.
+    """
 
     def rule_cell(rule: str) -> Cell:
         changed = rule != "nearest multiple" and not rule.startswith("fixed")
         return Cell(rule, tone="attention" if changed else "")
 
+    def product_cell(scaled: float | None, float_decides: bool) -> Cell:
+        return Cell(product_text(scaled, float_decides=float_decides), tone="attention" if float_decides else "")
+
+    # (label, base, coefficient, exact product, result, the decimal product's result) of each row
+    width, depth = scaling.scaled.width_coefficient, scaling.scaled.depth_coefficient
+    filter_marks = [(r.row, r.base, width, r.scaled, r.result, meant_filters(scaling, r)) for r in scaling.filters]
+    repeat_marks = [(f"stage {r.stage}", r.base, depth, r.scaled, r.result, meant_repeats(r)) for r in scaling.repeats]
+    filter_marked = [m[5] is not None and m[5] != m[4] for m in filter_marks]
+    repeat_marked = [m[5] is not None and m[5] != m[4] for m in repeat_marks]
     filters = Table(
         "round_filters",
-        _columns(FILTER_COLUMNS),
+        _columns(FILTER_COLUMNS, keep=FILTER_KEEP, wrap=("Rule",)),
         (
             tuple(
-                row(r.row, str(r.base), exact_text(r.scaled), str(r.result), rule_cell(r.rule)) for r in scaling.filters
+                row(r.row, str(r.base), product_cell(r.scaled, marked), str(r.result), rule_cell(r.rule))
+                for r, marked in zip(scaling.filters, filter_marked, strict=True)
             ),
         ),
     )
     repeats = Table(
         "round_repeats",
-        _columns(REPEAT_COLUMNS),
-        (tuple(row(str(r.stage), str(r.base), exact_text(r.scaled), str(r.result), r.rule) for r in scaling.repeats),),
+        _columns(REPEAT_COLUMNS, keep=REPEAT_KEEP, wrap=("Rule",)),
+        (
+            tuple(
+                row(str(r.stage), str(r.base), product_cell(r.scaled, marked), str(r.result), r.rule)
+                for r, marked in zip(scaling.repeats, repeat_marked, strict=True)
+            ),
+        ),
     )
     rows = [
         ("round_filters", r.row, r.base, "" if r.scaled is None else repr(r.scaled), r.result, r.rule)
         for r in scaling.filters
     ]
     rows += [("round_repeats", f"stage {r.stage}", r.base, repr(r.scaled), r.result, r.rule) for r in scaling.repeats]
+    data = scaling.to_dict()
+    for key, marked in (("round_filters", filter_marked), ("round_repeats", repeat_marked)):
+        for item, flag in zip(data[key], marked, strict=True):
+            item["float_changes_result"] = flag
+    filter_note = _float_note([m for m, flag in zip(filter_marks, filter_marked, strict=True) if flag])
+    repeat_note = _float_note([m for m, flag in zip(repeat_marks, repeat_marked, strict=True) if flag])
     return Document(
         title=scaling.scaled.name,
         parts=(
             KeyValues(fields(scaling_header(scaling))),
             filters,
+            *filter_note,
             repeats,
+            *repeat_note,
             KeyValues(fields(scaling_result_lines(scaling)), title="Result against the base", boxed=True),
         ),
-        data=scaling.to_dict(),
+        data=data,
         records=records(SCALE_CSV_COLUMNS, rows),
     )
 
@@ -414,7 +540,7 @@ def explain(explanation) -> Document:
     block = explanation.block
     layers = Table(
         "Layers",
-        _columns((*LAYER_COLUMNS, "Share")),
+        _columns((*LAYER_COLUMNS, "Share"), keep=LAYER_KEEP),
         (tuple(row(*layer_cells(layer), share_text(layer.params, block.params)) for layer in block.layers),),
     )
     return Document(
@@ -432,7 +558,7 @@ def presets(entries) -> Document:
     """`effcli presets`: every preset, one section per family."""
     table = Table(
         "Presets (params and MACs at native resolution)",
-        _columns(PRESET_COLUMNS, wrap=("Description",)),
+        _columns(PRESET_COLUMNS, keep=PRESET_KEEP, wrap=("Description",), min_width=DESCRIPTION_MIN),
         _sections((entry.family, row(*preset_cells(entry))) for entry in entries),
     )
     rows = []
@@ -456,7 +582,7 @@ def plan(result) -> Document:
     header = KeyValues(fields(plan_lines(result)) + fields([plan_run_line(result)], volatile=True))
     frontier = Table(
         "Frontier: the largest networks within the budget (no other has more params and more MACs)",
-        _columns(PLAN_COLUMNS),
+        _columns(PLAN_COLUMNS, keep=PLAN_KEEP),
         (tuple(row(*plan_cells(i, candidate, result)) for i, candidate in enumerate(result.frontier)),),
     )
     parts: list[Part] = [header, frontier]

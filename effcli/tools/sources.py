@@ -8,7 +8,9 @@ from effcli.core.report import Report
 from effcli.errors import EffcliError
 
 
-def report_for(target: str, resolution: str | None, *, engine: str, force: bool, pyramid: str = "keras") -> Report:
+def report_for(
+    target: str, resolution: str | None, *, engine: str, force: bool, pyramid: str = "keras", cache: bool = True
+) -> Report:
     """The report of ``target`` at ``resolution`` (the --resolution text, or None for the default)."""
     from effcli.config.grammar import input_shape, saved_model_size
 
@@ -23,4 +25,4 @@ def report_for(target: str, resolution: str | None, *, engine: str, force: bool,
     from effcli.engines import summarize
 
     spec = resolve(target)
-    return summarize(spec, input_shape(spec, resolution), engine=engine, force=force, pyramid=pyramid)
+    return summarize(spec, input_shape(spec, resolution), engine=engine, force=force, pyramid=pyramid, cache=cache)
