@@ -70,7 +70,7 @@ def test_non_editable_install_has_every_preset(tmp_path):
     )
     assert where.returncode == 0, where.stderr
     location, count = where.stdout.split()
-    assert location.startswith(str(env_dir)) and int(count) == 20
+    assert location.startswith(str(env_dir)) and int(count) == 23
     result = subprocess.run(
         [str(effcli), "summary", "efficientnetlite_b3", "--resolution", "native", "--format", "json"],
         capture_output=True,
@@ -81,3 +81,13 @@ def test_non_editable_install_has_every_preset(tmp_path):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["name"] == "efficientnetlite_b3" and data["input_shape"] == [280, 280, 3]
+    # the example configs ship in the wheel and work by name from any folder
+    example = subprocess.run(
+        [str(effcli), "summary", "tiny_v2", "--engine", "analytic", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert example.returncode == 0 and example.stderr == "", example.stderr
+    assert json.loads(example.stdout)["name"] == "tiny_v2"

@@ -25,12 +25,21 @@ from effcli.core.limits import (
     FIELDS,
     INTEGER,
     KERAS_CV_FIELDS,
+    KERAS_HUB_FIELDS,
+    KERAS_HUB_STAGE_FIELDS,
     NUMBER,
     READABLE_FIELDS,
     STAGE_FIELDS,
     Field,
 )
-from effcli.core.spec import KERAS_CV_KEYS, READABLE_KEYS, STACKWISE_KEYS, STAGE_KEYS
+from effcli.core.spec import (
+    KERAS_CV_KEYS,
+    KERAS_HUB_KEYS,
+    KERAS_HUB_STACKWISE_KEYS,
+    READABLE_KEYS,
+    STACKWISE_KEYS,
+    STAGE_KEYS,
+)
 from effcli.errors import EffcliError
 
 READABLE_V2 = {
@@ -54,6 +63,24 @@ KERAS_CV_V1 = {
 }
 KERAS_CV_V2 = {**KERAS_CV_V1, "family": "efficientnetv2", "stackwise_conv_types": ["unfused"]}
 LIST_OF = {stage_key: list_key for list_key, stage_key in STACKWISE_KEYS.items()}
+KERAS_HUB = {
+    "width_coefficient": 1.0,
+    "depth_coefficient": 1.0,
+    "use_depth_divisor_as_min_depth": True,
+    "stackwise_kernel_sizes": [3],
+    "stackwise_num_repeats": [1],
+    "stackwise_input_filters": [32],
+    "stackwise_output_filters": [16],
+    "stackwise_expansion_ratios": [1],
+    "stackwise_squeeze_and_excite_ratios": [0.25],
+    "stackwise_strides": [1],
+    "stackwise_block_types": ["v1"],
+}
+HUB_LIST_OF = {
+    stage_key: list_key
+    for list_key, stage_key in KERAS_HUB_STACKWISE_KEYS.items()
+    if stage_key in STAGE_FIELDS or stage_key in KERAS_HUB_STAGE_FIELDS
+}
 
 
 def documents(name: str, value) -> list[tuple[str, dict]]:
@@ -62,6 +89,14 @@ def documents(name: str, value) -> list[tuple[str, dict]]:
     Family-specific keys stay where the family allows them: the schema knows no families, by design.
     """
     out = []
+    if name in HUB_LIST_OF:
+        hub = copy.deepcopy(KERAS_HUB)
+        hub[HUB_LIST_OF[name]] = [value]
+        out.append(("keras-hub", hub))
+    if name in KERAS_HUB_FIELDS or (name in KERAS_HUB_KEYS and name in COMMON_FIELDS):
+        out.append(("keras-hub", {**copy.deepcopy(KERAS_HUB), name: value}))
+    if name in KERAS_HUB_STAGE_FIELDS or name in KERAS_HUB_FIELDS:
+        return out
     if name in STAGE_FIELDS:
         readable = copy.deepcopy(READABLE_V2)
         readable["stages"][0][name] = value
@@ -150,7 +185,7 @@ def disagreements(schema: dict) -> list[tuple]:
 
 def test_the_minimal_configs_are_valid_both_ways():
     validator = jsonschema.Draft7Validator(config_schema())
-    for data in (READABLE_V2, KERAS_CV_V1, KERAS_CV_V2):
+    for data in (READABLE_V2, KERAS_CV_V1, KERAS_CV_V2, KERAS_HUB):
         assert loader_accepts(data) and validator.is_valid(data), data
 
 
@@ -158,9 +193,11 @@ def test_the_table_covers_every_key_of_both_forms():
     assert tuple(STAGE_FIELDS) == STAGE_KEYS
     assert set(COMMON_FIELDS) | set(READABLE_FIELDS) | {"stages"} == set(READABLE_KEYS)
     assert set(COMMON_FIELDS) | set(KERAS_CV_FIELDS) | set(STACKWISE_KEYS) == set(KERAS_CV_KEYS)
-    readable, keras_cv = config_schema()["oneOf"]
+    assert set(KERAS_HUB_FIELDS) | set(KERAS_HUB_STACKWISE_KEYS) | {"dtype"} <= set(KERAS_HUB_KEYS)
+    readable, keras_cv, keras_hub = config_schema()["oneOf"]
     assert set(readable["properties"]) == set(READABLE_KEYS)
     assert set(keras_cv["properties"]) == set(KERAS_CV_KEYS)
+    assert set(keras_hub["properties"]) == set(KERAS_HUB_KEYS)
     assert set(readable["properties"]["stages"]["items"]["properties"]) == set(STAGE_KEYS)
 
 

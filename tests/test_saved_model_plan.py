@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from effcli.config.presets import load_preset
@@ -27,23 +29,53 @@ def structure(plan):
     ]
 
 
+def graph_structure(plan):
+    """What a plan looks like read off a portable file's graph alone: functional layer names, no V2 block layer."""
+    from effcli.engines.keras_engine import functional_names
+
+    rows = []
+    for b in plan.blocks:
+        names = functional_names(b.layers)
+        output_layer = names[-1] if b.keras_layer else b.output_layer
+        roles = [l.role for l in b.layers]
+        rows.append(
+            (b.name, b.kind, b.stage, b.strides, b.output_shape, output_layer, list(zip(names, roles, strict=True)))
+        )
+    return rows
+
+
 @pytest.mark.parametrize(
     ("preset", "shape"),
     [("efficientnetv2_b0", (128, 96, 3)), ("efficientnetv1_b0", (97, 113, 3)), ("efficientnetlite_b0", (96, 96, 3))],
 )
 def test_an_effcli_build_reads_back_into_the_same_plan(engines, tmp_path, preset, shape):
     keras_engine, saved_model = engines
+    keras = keras_engine.import_keras()
     spec = load_preset(preset)
     path = tmp_path / "model.keras"
     keras_engine.save_model(make_plan(spec, shape), path)
+    # without effcli's description (a model renamed and re-saved): read off the graph alone
+    bare = tmp_path / "bare.keras"
+    loaded = keras.saving.load_model(path)
+    keras.Model(loaded.inputs, loaded.outputs, name=spec.name).save(bare)
     for convention in ("keras", "timm"):
         expected = make_plan(spec, shape, pyramid=convention)
+        # with the description: the config's own plan, verified against the file's layers
         plan, measured = saved_model.read_saved_model(path, None, pyramid=convention)
-        assert plan.pyramid == expected.pyramid
-        assert plan.pyramid_convention == convention and plan.source_spec is None
+        assert plan.warnings == expected.warnings and plan.info.source == str(path)
+        assert plan.source_spec == spec and plan.info == dataclasses.replace(expected.info, source=str(path))
+        assert plan.pyramid == expected.pyramid and structure(plan) == structure(expected)
+        assert [b.drop_rate for b in plan.blocks] == [b.drop_rate for b in expected.blocks]
+        ours, theirs = assemble(expected, analytic.measure(expected)).to_dict(), assemble(plan, measured).to_dict()
+        assert ours == theirs
+
+        plan, measured = saved_model.read_saved_model(bare, None, pyramid=convention)
+        tap = [(t.level, t.block, t.output_shape, t.stride) for t in plan.pyramid]
+        assert tap == [(t.level, t.block, t.output_shape, t.stride) for t in expected.pyramid]
+        assert plan.pyramid_convention == convention and plan.source_spec is None and plan.warnings == ()
         with pytest.raises(AttributeError, match="has no spec"):
             plan.spec  # noqa: B018
-        assert structure(plan) == structure(expected)
+        assert structure(plan) == graph_structure(expected)
         keras_activation = {"swish": "silu"}.get(spec.activation, spec.activation)  # Keras' name for swish
         assert (plan.info.name, plan.info.family, plan.info.activation) == (spec.name, spec.family, keras_activation)
         assert plan.info.width_coefficient is None and plan.info.drop_rate is None

@@ -41,7 +41,8 @@ def prose(text: str | None) -> str | None:
 EPILOG = examples(
     "effcli summary efficientnetv2_b2",
     "effcli summary b0 --resolution native",
-    "effcli summary configs/examples/tiny_v2.yaml --format json",
+    "effcli summary tiny_v2 --format json",
+    "effcli summary EfficientNetB3",
 )
 
 

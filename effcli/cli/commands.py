@@ -341,11 +341,29 @@ def plan(
     show(format, lambda v: v.plan(result), svg=svg, html=html, wide=wide, title="effcli plan")
 
 
-@app.command(epilog=examples("effcli presets", "effcli presets --family lite", "effcli presets -f json"))
+@app.command(
+    epilog=examples(
+        "effcli presets",
+        "effcli presets --family lite",
+        "effcli presets -f json",
+        "effcli presets --aliases --family v1",
+        "effcli presets --examples",
+    )
+)
 def presets(
     family: Annotated[
         str | None, typer.Option("--family", metavar="v2|v1|lite", help="Only this family.", show_default=False)
     ] = None,
+    aliases: Annotated[
+        bool,
+        typer.Option(
+            "--aliases",
+            help="List every accepted name (effcli's, keras, timm, torchvision) with its preset, and the refused ones.",
+        ),
+    ] = False,
+    examples_: Annotated[
+        bool, typer.Option("--examples", help="List the example configs (configs/examples), which work by name.")
+    ] = False,
     format: FormatOpt = Format.table,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -355,20 +373,41 @@ def presets(
     """Every preset: family, width, depth, native resolution, blocks, params, MACs (at native resolution).
 
     Counted with the analytic engine (the tests prove it equal to the Keras engine).
-    Aliases work wherever a model name does.
+    Aliases, other libraries' names (EfficientNetB0, tf_efficientnet_b0,
+    efficientnet_v2_s, ...) and the examples' names work wherever a model name does:
+    --aliases lists every name, --examples the example configs.
     """
-    from effcli.tools.catalog import catalogue
+    from effcli.config.presets import example_files
+    from effcli.tools.catalog import catalogue, example_catalogue, name_table
 
     check_pictures(format, svg, html, force)
+    if aliases and examples_:
+        raise EffcliError("use one of --aliases and --examples", source="--aliases")
+    if aliases:
+        accepted, refused = name_table(family)
+        show(format, lambda v: v.preset_names(accepted, refused), svg=svg, html=html, wide=wide, title="effcli presets")
+        return
+    if examples_:
+        found = example_catalogue(family)
+        show(format, lambda v: v.example_presets(found), svg=svg, html=html, wide=wide, title="effcli presets")
+        return
     entries = catalogue(family)
-    show(format, lambda v: v.presets(entries), svg=svg, html=html, wide=wide, title="effcli presets")
+    names = list(example_files()) if family is None else []
+    show(
+        format,
+        lambda v: v.presets_with_pointers(entries, names),
+        svg=svg,
+        html=html,
+        wide=wide,
+        title="effcli presets",
+    )
 
 
 @app.command(
     epilog=examples(
         "effcli export efficientnetv2_s > my_net.yaml",
         "effcli export lite2 -o lite2.yaml",
-        "effcli export configs/examples/keras_cv_efficientnetv2_b2.yaml",
+        "effcli export keras_cv_efficientnetv2_b2",
     )
 )
 def export(
@@ -378,19 +417,30 @@ def export(
         typer.Option("--output", "-o", metavar="FILE.yaml", help="Write here instead of stdout.", show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.yaml if it exists.")] = False,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form",
+            metavar="readable|keras-hub",
+            help="readable: effcli's stage list; keras-hub: EfficientNetBackbone keyword arguments.",
+        ),
+    ] = "readable",
 ) -> None:
     """The readable stage-list YAML of a preset or config: a starting point for a custom design.
 
     `effcli summary` of the exported file gives exactly the numbers of the original.
-    keras-cv get_config() files come out in the readable form.
+    keras-cv get_config() files come out in the readable form; `--form keras-hub` writes
+    a config keras-hub's EfficientNetBackbone builds into the same network.
     """
     from effcli.config.loader import dump_spec_yaml
     from effcli.config.presets import resolve
     from effcli.files import check_target, write_text_atomic
 
+    if form not in ("readable", "keras-hub"):
+        raise EffcliError(f"unknown form '{form}'; valid: readable, keras-hub", source="--form")
     spec = resolve(model)
     header = f"# {spec.description}\n" if spec.description else ""
-    text = header + f"# exported by effcli {__version__} from {model}\n" + dump_spec_yaml(spec)
+    text = header + f"# exported by effcli {__version__} from {model}\n" + dump_spec_yaml(spec, form)
     if output is None:
         emit(text)
         return
@@ -447,9 +497,9 @@ def build(
     """Build the backbone with Keras (initialised weights) and save it as a .keras file.
 
     The file is written atomically (a temporary file in the same folder, then a
-    rename). Load it back with keras.saving.load_model after
-    `effcli.engines.keras_engine.import_keras()`, which registers effcli's
-    EfficientNetV2 block layer.
+    rename). It holds only standard Keras layers: plain keras.saving.load_model
+    loads it, without effcli. It also carries effcli's description of the model,
+    so `effcli summary FILE.keras` reports it like its preset or config.
     """
     from effcli.config.grammar import input_shape
     from effcli.config.presets import resolve

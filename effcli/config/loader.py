@@ -1,11 +1,15 @@
-"""YAML configs in (two forms) and out: parsing and validation into a BackboneSpec.
+"""YAML configs in (three forms) and out: parsing and validation into a BackboneSpec.
 
-Two input forms are accepted:
+Three input forms are accepted:
 
 * the readable stage-list form (``stages:`` with one mapping per stage), which is
   what ``configs/*.yaml`` use and what effcli writes;
 * keras-cv's own ``get_config()`` form (parallel ``stackwise_*`` lists), with an
-  optional ``family:`` key.
+  optional ``family:`` key;
+* keras-hub's ``EfficientNetBackbone.get_config()`` form (``stackwise_block_types``
+  and the other keras-hub-only keys), also inside a preset's ``config.json``
+  (``{"class_name": "EfficientNetBackbone", "config": {...}}``); it keeps keras-hub's
+  own block semantics (:class:`effcli.core.spec.KerasHubSettings`).
 
 Every mistake raises :class:`EffcliError` naming the file and field.
 """
@@ -17,7 +21,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from effcli.core.families import FAMILIES, V2, FamilyRules
+from effcli.core.families import FAMILIES, LITE, TOP_BASE_FILTERS, V1, V2, FamilyRules, round_filters, stage_repeats
 from effcli.core.limits import (
     BOOLEAN,
     CHOICE,
@@ -34,10 +38,14 @@ from effcli.core.limits import (
 from effcli.core.spec import (
     BLOCK_ALIASES,
     KERAS_CV_KEYS,
+    KERAS_HUB_BLOCKS,
+    KERAS_HUB_KEYS,
+    KERAS_HUB_STACKWISE_KEYS,
     READABLE_KEYS,
     STACKWISE_KEYS,
     STAGE_KEYS,
     BackboneSpec,
+    KerasHubSettings,
     StageSpec,
 )
 from effcli.errors import EffcliError
@@ -59,6 +67,21 @@ KERAS_CV_REQUIRED = (
     "width_coefficient",
     "depth_coefficient",
 )
+# Keys keras-hub's EfficientNetBackbone requires (plus per-stage or global width and depth coefficients).
+KERAS_HUB_REQUIRED = (
+    "stackwise_kernel_sizes",
+    "stackwise_num_repeats",
+    "stackwise_input_filters",
+    "stackwise_output_filters",
+    "stackwise_expansion_ratios",
+    "stackwise_squeeze_and_excite_ratios",
+    "stackwise_strides",
+    "stackwise_block_types",
+)
+# Keys only keras-hub's form has: any of them makes a config keras-hub's.
+KERAS_HUB_ONLY = tuple(key for key in KERAS_HUB_KEYS if key not in KERAS_CV_KEYS and key != "dtype")
+# keras-hub's default stackwise_force_input_filters / stackwise_nores_option have 7 entries.
+KERAS_HUB_DEFAULT_STAGES = 7
 
 
 class _Checker:
@@ -196,6 +219,10 @@ def parse_spec(data: Any, *, source: str) -> BackboneSpec:
         )
     if "stages" in data:
         return _parse_readable(data, check)
+    if data.get("class_name") == "EfficientNetBackbone" and isinstance(data.get("config"), dict):
+        return _parse_keras_hub(data["config"], check)  # a keras-hub preset's config.json
+    if any(key in data for key in KERAS_HUB_ONLY):
+        return _parse_keras_hub(data, check)
     if any(key.startswith("stackwise_") for key in data if isinstance(key, str)):
         return _parse_keras_cv(data, check)
     raise check.fail(
@@ -350,6 +377,271 @@ def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
     return BackboneSpec(stages=tuple(stages), source=check.source, form="keras-cv", **values)
 
 
+def _parse_keras_hub(data: dict, check: _Checker) -> BackboneSpec:
+    """keras-hub's EfficientNetBackbone keyword arguments (its get_config()), with its block semantics."""
+    if "family" in data:
+        raise check.fail("family", "a keras-hub config has no family (its block types say it); remove this key")
+    check.keys(data, "", allowed=KERAS_HUB_KEYS, required=KERAS_HUB_REQUIRED)
+    lists: dict[str, list] = {}
+    for key in KERAS_HUB_STACKWISE_KEYS:
+        if key in data:
+            value = data[key]
+            if not isinstance(value, list) or not value:
+                raise check.fail(key, f"expected a non-empty list, got {_show(value)}")
+            lists[key] = value
+    count = len(lists["stackwise_kernel_sizes"])
+    for key, value in lists.items():
+        if len(value) < count or (
+            len(value) > count and key not in ("stackwise_force_input_filters", "stackwise_nores_option")
+        ):
+            raise check.fail(
+                key,
+                f"has {len(value)} entries but stackwise_kernel_sizes has {count}; "
+                "all stackwise_* lists need one entry per stage",
+            )
+    for key in ("stackwise_force_input_filters", "stackwise_nores_option"):
+        if key not in data and count > KERAS_HUB_DEFAULT_STAGES:
+            raise check.fail(
+                key,
+                f"missing; keras-hub's default has {KERAS_HUB_DEFAULT_STAGES} entries and this config has "
+                f"{count} stages; give one entry per stage",
+            )
+    coefficients = {}
+    for kind in ("width", "depth"):
+        list_key, single_key = f"stackwise_{kind}_coefficients", f"{kind}_coefficient"
+        if single_key in data:  # keras-hub's constructor lets the single value override the list
+            coefficients[kind] = (check.field(single_key, data[single_key]),) * count
+        elif list_key in lists:
+            coefficients[kind] = tuple(
+                check.field(single_key, v, f"{list_key}[{i}]") for i, v in enumerate(lists[list_key][:count])
+            )
+        else:
+            raise check.fail(list_key, f"missing; give {list_key} (one per stage) or {single_key}")
+
+    def stage_value(key: str, index: int, default: Any = None) -> Any:
+        where = f"{key}[{index}]"
+        if key not in lists:
+            return default
+        return check.field(KERAS_HUB_STACKWISE_KEYS[key], lists[key][index], where)
+
+    stages, block_types, force, nores = [], [], [], []
+    for i in range(count):
+        block_type = stage_value("stackwise_block_types", i)
+        kernel = stage_value("stackwise_kernel_sizes", i)
+        strides = stage_value("stackwise_strides", i)
+        se_ratio = stage_value("stackwise_squeeze_and_excite_ratios", i) or 0.0
+        stages.append(
+            StageSpec(
+                block=KERAS_HUB_BLOCKS[block_type],
+                kernel_size=kernel,
+                repeats=stage_value("stackwise_num_repeats", i),
+                input_filters=stage_value("stackwise_input_filters", i),
+                output_filters=stage_value("stackwise_output_filters", i),
+                expand_ratio=stage_value("stackwise_expansion_ratios", i),
+                se_ratio=se_ratio,
+                strides=strides,
+            )
+        )
+        block_types.append(block_type)
+        force.append(stage_value("stackwise_force_input_filters", i, 0))
+        nores.append(stage_value("stackwise_nores_option", i, False))
+
+    def flag(key: str) -> Any:
+        return check.field(key, data[key]) if key in data else FIELDS[key].default
+
+    use_divisor = flag("use_depth_divisor_as_min_depth")
+    min_depth = check.field("min_depth", data["min_depth"]) if "min_depth" in data else 8
+    if min_depth is None and not use_divisor:
+        raise check.fail(
+            "min_depth",
+            "null needs use_depth_divisor_as_min_depth: true (keras-hub cannot round filters without a minimum)",
+        )
+    if "dtype" in data and not (data["dtype"] is None or isinstance(data["dtype"], (str, dict))):
+        raise check.fail("dtype", f"expected a dtype name or policy mapping, got {_show(data['dtype'])}")
+    if "data_format" in data:
+        check.field("data_format", data["data_format"])
+    settings = KerasHubSettings(
+        block_types=tuple(block_types),
+        width_coefficients=coefficients["width"],
+        depth_coefficients=coefficients["depth"],
+        force_input_filters=tuple(force),
+        nores=tuple(nores),
+        include_stem_padding=flag("include_stem_padding"),
+        stem_conv_padding=flag("stem_conv_padding"),
+        use_depth_divisor_as_min_depth=use_divisor,
+        cap_round_filter_decrease=flag("cap_round_filter_decrease"),
+        num_features=flag("num_features"),
+        projection_activation=check.field("projection_activation", data.get("projection_activation")),
+        batch_norm_momentum=check.field("batch_norm_momentum", data["batch_norm_momentum"])
+        if "batch_norm_momentum" in data
+        else 0.9,
+        batch_norm_epsilon=check.field("batch_norm_epsilon", data["batch_norm_epsilon"])
+        if "batch_norm_epsilon" in data
+        else 1e-5,
+    )
+    values: dict[str, Any] = {
+        "family": V1 if all(t == "v1" for t in block_types) else V2,
+        "width_coefficient": coefficients["width"][0],
+        "depth_coefficient": coefficients["depth"][0],
+        "min_depth": min_depth,
+        "activation": check.field("activation", data.get("activation", "swish")),
+        "drop_rate": check.field("dropout", data["dropout"]) if "dropout" in data else 0.2,
+    }
+    if "name" in data:
+        values["name"] = check.field("name", data["name"]).strip()
+    else:
+        values["name"] = Path(check.source).stem if check.source.endswith((".yaml", ".yml", ".json")) else "custom"
+    for key in ("description", "native_resolution", "depth_divisor", "trainable"):
+        if key in data:
+            values[key] = check.field(key, data[key])
+    if "input_shape" in data:
+        values["input_shape"] = _parse_input_shape(data["input_shape"], check)
+    return BackboneSpec(stages=tuple(stages), source=check.source, form="keras-hub", keras_hub=settings, **values)
+
+
+def keras_hub_config(spec: BackboneSpec) -> dict[str, Any]:
+    """keras-hub EfficientNetBackbone keyword arguments that build the network of ``spec``.
+
+    A keras-hub spec gives its own config back. Any other spec is written with its
+    rounding already done (width and depth coefficients 1, depth_divisor 1, min_depth 1:
+    keras-hub's round_filters and round_repeats then keep every number as it is), so the
+    family rules need no keras-hub equivalent: V2 blocks become ``fused`` / ``unfused``
+    (a Fused-MBConv without expansion is keras-hub's ``cba``), V1 and Lite blocks ``v1``.
+    Raises EffcliError when keras-hub cannot build the network.
+    """
+    hub = spec.keras_hub
+    if hub is not None:
+        width, depth = hub.width_coefficients, hub.depth_coefficients
+        if spec.width_coefficient != width[0] or spec.depth_coefficient != depth[0]:  # rescaled after loading
+            width = _rescaled(width, spec.width_coefficient, "width_coefficient", spec)
+            depth = _rescaled(depth, spec.depth_coefficient, "depth_coefficient", spec)
+        return {
+            "name": spec.name,
+            "trainable": spec.trainable,
+            "stackwise_width_coefficients": list(width),
+            "stackwise_depth_coefficients": list(depth),
+            "stackwise_kernel_sizes": [s.kernel_size for s in spec.stages],
+            "stackwise_num_repeats": [s.repeats for s in spec.stages],
+            "stackwise_input_filters": [s.input_filters for s in spec.stages],
+            "stackwise_output_filters": [s.output_filters for s in spec.stages],
+            "stackwise_expansion_ratios": [s.expand_ratio for s in spec.stages],
+            "stackwise_squeeze_and_excite_ratios": [s.se_ratio for s in spec.stages],
+            "stackwise_strides": [s.strides for s in spec.stages],
+            "stackwise_block_types": list(hub.block_types),
+            "stackwise_force_input_filters": list(hub.force_input_filters),
+            "stackwise_nores_option": list(hub.nores),
+            "dropout": spec.drop_rate,
+            "depth_divisor": spec.depth_divisor,
+            "min_depth": spec.min_depth,
+            "activation": spec.activation,
+            "input_shape": list(spec.input_shape),
+            "include_stem_padding": hub.include_stem_padding,
+            "use_depth_divisor_as_min_depth": hub.use_depth_divisor_as_min_depth,
+            "cap_round_filter_decrease": hub.cap_round_filter_decrease,
+            "stem_conv_padding": hub.stem_conv_padding,
+            "batch_norm_momentum": hub.batch_norm_momentum,
+            "batch_norm_epsilon": hub.batch_norm_epsilon,
+            "projection_activation": hub.projection_activation,
+            "num_features": hub.num_features,
+        }
+    rules = spec.rules
+    if spec.include_rescaling:
+        raise EffcliError(
+            "keras-hub's EfficientNetBackbone has no rescaling layer (its preprocessor rescales); "
+            "set include_rescaling: false to export it",
+            source=spec.source,
+            field="include_rescaling",
+        )
+
+    def rf(filters: int) -> int:
+        return round_filters(
+            filters,
+            rules=rules,
+            width_coefficient=spec.width_coefficient,
+            depth_divisor=spec.depth_divisor,
+            min_depth=spec.min_depth,
+        )
+
+    count = len(spec.stages)
+    repeats = [
+        stage_repeats(
+            s.repeats, rules=rules, stage_index=i, stage_count=count, depth_coefficient=spec.depth_coefficient
+        )
+        for i, s in enumerate(spec.stages)
+    ]
+    block_types, inputs, force = [], [rf(s.input_filters) for s in spec.stages], [0] * count
+    for i, stage in enumerate(spec.stages):
+        if rules.name in (V1, LITE):
+            block_types.append("v1")
+        elif stage.block == "mbconv":
+            block_types.append("unfused")
+        elif stage.expand_ratio != 1:
+            block_types.append("fused")
+        elif stage.se_ratio:
+            raise EffcliError(
+                "a Fused-MBConv block with expand_ratio 1 and squeeze-excite has no keras-hub equivalent "
+                "(keras-hub's fused block always builds an expand conv; its cba block has no squeeze-excite)",
+                source=spec.source,
+                field=spec.field_path(i, "se_ratio"),
+            )
+        else:
+            block_types.append("cba")  # conv kxk with the stride, batch norm, activation: keras-hub's CBABlock
+    stem = rules.fixed_stem_filters or inputs[0]
+    if stem != inputs[0]:  # Lite's fixed stem: the stem from stackwise_input_filters[0], stage 1 forced
+        if repeats[0] > 1 and inputs[0] != rf(spec.stages[0].output_filters):
+            raise EffcliError(
+                f"keras-hub cannot give a stem of {stem} filters and a first stage declaring {inputs[0]} "
+                f"input filters over {repeats[0]} blocks",
+                source=spec.source,
+                field=spec.field_path(0, "input_filters"),
+            )
+        force[0] = inputs[0]
+        inputs[0] = stem
+    top = rules.fixed_top_filters or rf(TOP_BASE_FILTERS)
+    count_ones = [1.0] * count
+    return {
+        "name": spec.name,
+        "trainable": spec.trainable,
+        "stackwise_width_coefficients": count_ones,
+        "stackwise_depth_coefficients": list(count_ones),
+        "stackwise_kernel_sizes": [s.kernel_size for s in spec.stages],
+        "stackwise_num_repeats": repeats,
+        "stackwise_input_filters": inputs,
+        "stackwise_output_filters": [rf(s.output_filters) for s in spec.stages],
+        "stackwise_expansion_ratios": [s.expand_ratio for s in spec.stages],
+        "stackwise_squeeze_and_excite_ratios": [s.se_ratio for s in spec.stages],
+        "stackwise_strides": [s.strides for s in spec.stages],
+        "stackwise_block_types": block_types,
+        "stackwise_force_input_filters": force,
+        "stackwise_nores_option": [False] * count,
+        "dropout": spec.drop_rate,
+        "depth_divisor": 1,
+        "min_depth": 1,
+        "activation": spec.activation,
+        "input_shape": list(spec.input_shape),
+        "include_stem_padding": rules.explicit_padding,
+        "use_depth_divisor_as_min_depth": False,
+        "cap_round_filter_decrease": False,
+        "stem_conv_padding": "valid" if rules.explicit_padding else "same",
+        "batch_norm_momentum": 0.9 if rules.name == V2 else 0.99,
+        "batch_norm_epsilon": 1e-3,
+        "projection_activation": None,
+        "num_features": top,
+    }
+
+
+def _rescaled(values: tuple[float, ...], new: float, key: str, spec: BackboneSpec) -> tuple[float, ...]:
+    """Per-stage coefficients after a global change: possible when they were all equal."""
+    if len(set(values)) == 1:
+        return (new,) * len(values)
+    raise EffcliError(
+        f"this keras-hub config has per-stage {key}s ({', '.join(f'{v:g}' for v in values)}); "
+        "effcli cannot replace them by one value",
+        source=spec.source,
+        field=key,
+    )
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -379,6 +671,8 @@ def load_spec(path: str | Path) -> BackboneSpec:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise EffcliError("not a text file (expected UTF-8 YAML)", source=source) from None
+    if file.suffix.lower() == ".json":  # a keras-hub preset's config.json (YAML would read 1e-05 as text)
+        return parse_spec(_parse_json(text, source), source=source)
     try:
         data = _parse_yaml(text)
     except yaml.YAMLError as exc:
@@ -393,6 +687,26 @@ def load_spec(path: str | Path) -> BackboneSpec:
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible !!timestamp
         raise EffcliError(f"invalid YAML: {exc}", source=source) from None
     return parse_spec(data, source=source)
+
+
+def _parse_json(text: str, source: str) -> Any:
+    """A JSON config (duplicate keys refused, as in YAML)."""
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise EffcliError(f"invalid JSON: duplicate key '{key}'", source=source)
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except RecursionError:
+        raise EffcliError("invalid JSON: nested too deeply for a stage config", source=source) from None
+    except ValueError as exc:
+        raise EffcliError(f"invalid JSON: {exc}", source=source) from None
 
 
 def _parse_yaml(text: str) -> Any:
@@ -443,9 +757,18 @@ def _reject_duplicate_keys(node) -> None:
             stack += current.value
 
 
-def dump_spec_yaml(spec: BackboneSpec) -> str:
-    """The readable stage-list YAML of a spec (what `effcli export` writes)."""
+def dump_spec_yaml(spec: BackboneSpec, form: str = "readable") -> str:
+    """The YAML of a spec (what `effcli export` writes): the readable stage-list form, or keras-hub's form."""
     import yaml
+
+    if form == "keras-hub":
+        return yaml.safe_dump(keras_hub_config(spec), sort_keys=False, default_flow_style=None, width=1000)
+    if spec.keras_hub is not None:
+        raise EffcliError(
+            "keras-hub's block semantics (its fused blocks at expand ratio 1, cba blocks, per-stage "
+            "coefficients, stem padding, ...) cannot be written in the readable form; use --form keras-hub",
+            source=spec.source,
+        )
 
     class _Dumper(yaml.SafeDumper):
         pass

@@ -1,4 +1,4 @@
-"""A JSON Schema of effcli's config format (both forms), for editors that validate YAML.
+"""A JSON Schema of effcli's config format (all three forms), for editors that validate YAML.
 
 Every property is generated from the table of config fields,
 :data:`effcli.core.limits.FIELDS`, which the validator (``effcli.config.loader``)
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from effcli.config.loader import KERAS_CV_REQUIRED, REQUIRED_STAGE_KEYS
+from effcli.config.loader import KERAS_CV_REQUIRED, KERAS_HUB_REQUIRED, REQUIRED_STAGE_KEYS
 from effcli.core.limits import (
     BOOLEAN,
     CHOICE,
     COMMON_FIELDS,
     INTEGER,
     KERAS_CV_FIELDS,
+    KERAS_HUB_FIELDS,
+    KERAS_HUB_STAGE_FIELDS,
     NULL,
     NUMBER,
     READABLE_FIELDS,
@@ -25,7 +27,7 @@ from effcli.core.limits import (
     TUPLE,
     Field,
 )
-from effcli.core.spec import STACKWISE_KEYS
+from effcli.core.spec import KERAS_HUB_KEYS, KERAS_HUB_STACKWISE_KEYS, STACKWISE_KEYS
 
 SCHEMA_ID = "https://github.com/effcli/effcli/config.schema.json"
 
@@ -107,11 +109,35 @@ def config_schema() -> dict[str, Any]:
         "required": list(KERAS_CV_REQUIRED),
         "properties": {**common, **stackwise, **_properties(KERAS_CV_FIELDS)},
     }
+    hub_fields = {**COMMON_FIELDS, **STAGE_FIELDS, **KERAS_HUB_STAGE_FIELDS}
+    hub_stackwise = {
+        key: {
+            "type": "array",
+            "minItems": 1,
+            "items": field_schema(hub_fields[field_key]),
+            "description": _STACKWISE_DESCRIPTIONS.get(key, f"keras-hub: {field_key} per stage."),
+        }
+        for key, field_key in KERAS_HUB_STACKWISE_KEYS.items()
+    }
+    hub_properties = {
+        **{key: value for key, value in common.items() if key in KERAS_HUB_KEYS},
+        **hub_stackwise,
+        **_properties(KERAS_HUB_FIELDS),
+        "dtype": {"type": ["string", "object", "null"], "description": "keras-hub: the dtype policy (no effect)."},
+    }
+    keras_hub = {
+        "title": "keras-hub EfficientNetBackbone get_config() form",
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(KERAS_HUB_REQUIRED),
+        "properties": hub_properties,
+    }
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
         "title": "effcli backbone config",
-        "description": "An EfficientNet backbone for effcli: the readable stage-list form or keras-cv's "
-        "get_config() form. effcli itself checks more (equal list lengths, family-specific keys, channels).",
-        "oneOf": [readable, keras_cv],
+        "description": "An EfficientNet backbone for effcli: the readable stage-list form, keras-cv's "
+        "get_config() form or keras-hub's EfficientNetBackbone get_config() form. "
+        "effcli itself checks more (equal list lengths, family-specific keys, channels).",
+        "oneOf": [readable, keras_cv, keras_hub],
     }

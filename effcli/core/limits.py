@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from effcli.core.families import FAMILIES, V2
-from effcli.core.spec import ACTIVATIONS, BLOCK_ALIASES
+from effcli.core.spec import ACTIVATIONS, BLOCK_ALIASES, KERAS_HUB_BLOCKS
 from effcli.errors import EffcliError
 
 MAX_KERNEL = 31
@@ -185,6 +185,61 @@ KERAS_CV_FIELDS = _table(
     Field("input_tensor", NULL, "Must be null in a config file."),
 )
 
+# Keys of keras-hub's get_config() form only (besides the common keys and the stackwise_* lists).
+KERAS_HUB_FIELDS = _table(
+    _fraction("dropout", "keras-hub: drop rate of the residual branch, times block index / sum of the repeats."),
+    Field("include_stem_padding", BOOLEAN, "keras-hub: ZeroPadding2D(1) before the stem conv.", default=True),
+    Field(
+        "stem_conv_padding",
+        CHOICE,
+        "keras-hub: padding of the stem conv.",
+        choices=("valid", "same"),
+        default="valid",
+    ),
+    Field(
+        "use_depth_divisor_as_min_depth",
+        BOOLEAN,
+        "keras-hub: round_filters' floor is depth_divisor instead of min_depth.",
+        default=False,
+    ),
+    Field(
+        "cap_round_filter_decrease",
+        BOOLEAN,
+        "keras-hub: +depth_divisor when rounding lost more than 10% (V1's rule).",
+        default=False,
+    ),
+    Field("batch_norm_momentum", NUMBER, "keras-hub: batch norm momentum (no effect on counts).", low=0.0, high=1.0),
+    Field(
+        "batch_norm_epsilon",
+        NUMBER,
+        "keras-hub: batch norm epsilon (no effect on counts).",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    ),
+    Field(
+        "projection_activation",
+        CHOICE,
+        "keras-hub: activation after a v1 block's projection (and a fused block's at expand ratio 1).",
+        choices=ACTIVATIONS,
+        nullable=True,
+    ),
+    _integer("num_features", 1, MAX_FILTERS, "keras-hub: top conv filters before width scaling.", default=1280),
+    Field("data_format", CHOICE, "keras-hub: only channels_last.", choices=("channels_last",)),
+)
+
+# keras-hub's per-stage fields besides STAGE_FIELDS (its stackwise_block_types, _force_input_filters, _nores_option).
+KERAS_HUB_STAGE_FIELDS = _table(
+    Field(
+        "hub_block_type",
+        CHOICE,
+        "keras-hub block type: v1 (keras.applications MBConv), unfused (MBConv), fused (Fused-MBConv), cba.",
+        choices=tuple(KERAS_HUB_BLOCKS),
+    ),
+    _integer("force_input_filters", 0, MAX_FILTERS, "keras-hub: if > 0, every block's declared input filters."),
+    Field("nores", BOOLEAN, "keras-hub: true = no residual connection in the stage (not for v1 blocks)."),
+)
+
 # One stage, in the order of effcli.core.spec.STAGE_KEYS.
 STAGE_FIELDS = _table(
     Field(
@@ -212,7 +267,14 @@ STAGE_FIELDS = _table(
     Field("strides", INTEGER, "Stride of the stage's first block.", choices=(1, 2), required=True),
 )
 
-FIELDS: dict[str, Field] = {**COMMON_FIELDS, **READABLE_FIELDS, **KERAS_CV_FIELDS, **STAGE_FIELDS}
+FIELDS: dict[str, Field] = {
+    **COMMON_FIELDS,
+    **READABLE_FIELDS,
+    **KERAS_CV_FIELDS,
+    **KERAS_HUB_FIELDS,
+    **STAGE_FIELDS,
+    **KERAS_HUB_STAGE_FIELDS,
+}
 
 
 def _g(value: Any) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
 from effcli.core.limits import MAX_BLOCKS
-from effcli.core.spec import BackboneSpec
+from effcli.core.spec import KERAS_HUB_BLOCKS, BackboneSpec
 from effcli.errors import EffcliError
 
 Shape = tuple[int, int, int]
@@ -439,6 +439,8 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     see :func:`pyramid_taps`.
     """
     check_pyramid_convention(pyramid)
+    if spec.keras_hub is not None:
+        return _make_keras_hub_plan(spec, input_shape, pyramid)
     rules = spec.rules
 
     def rf(filters: int) -> int:
@@ -633,6 +635,316 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
         pyramid=pyramid_taps(blocks, pyramid),
         warnings=tuple(warnings),
         notes=tuple(notes),
+        pyramid_convention=pyramid,
+        source_spec=spec,
+    )
+
+
+# --------------------------------------------------------------------------- keras-hub
+
+
+def keras_hub_round_filters(
+    filters: int,
+    width_coefficient: float,
+    *,
+    depth_divisor: int,
+    min_depth: int | None,
+    use_depth_divisor_as_min_depth: bool,
+    cap_round_filter_decrease: bool,
+) -> int:
+    """keras-hub's round_filters, operation for operation."""
+    scaled = filters * width_coefficient
+    floor = depth_divisor if use_depth_divisor_as_min_depth else min_depth
+    result = max(floor or 0, int(scaled + depth_divisor / 2) // depth_divisor * depth_divisor)
+    if cap_round_filter_decrease and result < 0.9 * scaled:
+        result += depth_divisor
+    return int(result)
+
+
+def _pad_same(name: str, shape_in: Shape, half: int) -> LayerPlan:
+    """keras-hub's ZeroPadding2D(kernel // 2) on every side, before a "valid" conv."""
+    h, w, c = shape_in
+    pad = ((half, half), (half, half))
+    return LayerPlan(
+        name=name, op="pad", role="pad", output_shape=(h + 2 * half, w + 2 * half, c), input_channels=c, pad=pad
+    )
+
+
+def _keras_hub_block_layers(
+    block_type: str,
+    prefix: str,
+    shape_in: Shape,
+    *,
+    declared_in: int,
+    output_filters: int,
+    expand_ratio: int,
+    kernel: int,
+    strides: int,
+    se_filters: int,
+    residual: bool,
+    drop_rate: float,
+    activation: str,
+    projection_activation: str | None,
+) -> list[LayerPlan]:
+    """The layers of one keras-hub block (v1, unfused, fused, cba), named as keras-hub names them.
+
+    keras-hub's MBConvBlock calls its one activation layer twice; the plan names the
+    second call ``activation_2`` (a Keras model needs unique layer names).
+    """
+    layers: list[LayerPlan] = []
+    expanded = declared_in * expand_ratio
+    shape = shape_in
+
+    def add(layer: LayerPlan) -> None:
+        nonlocal shape
+        layers.append(layer)
+        if layer.op not in ("pool", "reshape") and layer.role not in ("se_reduce", "se_expand"):
+            shape = _spatial_out(layer)
+
+    if block_type == "cba":
+        add(_pad_same(prefix + "conv_pad", shape, kernel // 2))
+        add(_conv(prefix + "conv", "project_conv", shape, output_filters, kernel, strides, padding="valid"))
+        add(_bn(prefix + "bn", shape))
+        add(_act(prefix + "activation", shape, activation))
+    elif block_type == "fused":
+        add(_pad_same(prefix + "expand_conv_pad", shape, kernel // 2))
+        add(_conv(prefix + "expand_conv", "expand_conv", shape, expanded, kernel, strides, padding="valid"))
+        add(_bn(prefix + "expand_bn", shape))
+        add(_act(prefix + "expand_activation", shape, activation))
+        if se_filters:
+            layers.extend(_squeeze_excite(prefix, shape, se_filters, expanded, activation))
+        add(_pad_same(prefix + "project_conv_pad", shape, 0))
+        add(_conv(prefix + "project_conv", "project_conv", shape, output_filters, 1, padding="valid"))
+        add(_bn(prefix + "project_bn", shape))
+        if expand_ratio == 1 and projection_activation:
+            add(_act(prefix + "projection_act", shape, projection_activation))
+    else:  # "unfused" (keras-hub's MBConvBlock) and "v1" (keras.applications' block)
+        v1 = block_type == "v1"
+        act_name = prefix + ("dwconv_activation" if v1 else "activation")
+        if expand_ratio != 1:
+            add(_conv(prefix + "expand_conv", "expand_conv", shape, expanded, 1))
+            add(_bn(prefix + "expand_bn", shape))
+            add(_act(prefix + ("expand_activation" if v1 else "activation"), shape, activation))
+            if not v1:
+                act_name = prefix + "activation_2"
+        if v1:
+            add(_pad_same(prefix + "dwconv_pad", shape, kernel // 2))
+            add(_dwconv(prefix + "dwconv", shape, kernel, strides, "valid"))
+            add(_bn(prefix + "dwconv_bn", shape))
+        else:
+            add(_dwconv(prefix + "dwconv2", shape, kernel, strides))
+            add(_bn(prefix + "bn", shape))
+        add(_act(act_name, shape, activation))
+        if se_filters:
+            layers.extend(_squeeze_excite(prefix, shape, se_filters, expanded, activation))
+        if v1:
+            add(_conv(prefix + "project", "project_conv", shape, output_filters, 1))
+        else:
+            project_kernel = 1 if expand_ratio != 1 else kernel
+            add(_pad_same(prefix + "project_conv_pad", shape, project_kernel // 2))
+            add(_conv(prefix + "project_conv", "project_conv", shape, output_filters, project_kernel, padding="valid"))
+        add(_bn(prefix + "project_bn", shape))
+        if v1 and projection_activation:
+            add(_act(prefix + "projection_activation", shape, projection_activation))
+    if residual:
+        if drop_rate > 0:
+            add(LayerPlan(name=prefix + "drop", op="dropout", role="dropout", output_shape=shape, rate=drop_rate))
+        add(LayerPlan(name=prefix + "add", op="add", role="add", output_shape=shape))
+    return layers
+
+
+def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -> BackbonePlan:
+    """The plan of a keras-hub config: keras-hub's EfficientNetBackbone, rule for rule."""
+    hub = spec.keras_hub
+    assert hub is not None  # make_plan's dispatch
+    count = len(spec.stages)
+    widths, depths = hub.width_coefficients, hub.depth_coefficients
+    for key, values, now in (
+        ("width_coefficient", widths, spec.width_coefficient),
+        ("depth_coefficient", depths, spec.depth_coefficient),
+    ):
+        if now != values[0] and len(set(values)) != 1:  # changed after loading (scale, plan, ...)
+            raise EffcliError(
+                f"this keras-hub config has per-stage {key}s; effcli cannot replace them by one value",
+                source=spec.source,
+                field=key,
+            )
+    widths = widths if spec.width_coefficient == widths[0] else (spec.width_coefficient,) * count
+    depths = depths if spec.depth_coefficient == depths[0] else (spec.depth_coefficient,) * count
+
+    def rf(filters: int, stage: int) -> int:
+        return keras_hub_round_filters(
+            filters,
+            widths[stage],
+            depth_divisor=spec.depth_divisor,
+            min_depth=spec.min_depth,
+            use_depth_divisor_as_min_depth=hub.use_depth_divisor_as_min_depth,
+            cap_round_filter_decrease=hub.cap_round_filter_decrease,
+        )
+
+    height, width, channels = input_shape
+    shape: Shape = (height, width, channels)
+    stem_filters = rf(spec.stages[0].input_filters, 0)
+    layers: list[LayerPlan] = []
+    if hub.include_stem_padding:
+        layers.append(_pad_same("stem_conv_pad", shape, 1))
+        shape = _spatial_out(layers[-1])
+    layers.append(_conv("stem_conv", "stem_conv", shape, stem_filters, 3, 2, padding=hub.stem_conv_padding))
+    shape = _spatial_out(layers[-1])
+    if shape[0] < 1 or shape[1] < 1:
+        raise EffcliError(
+            f"an input of {height}x{width} is too small for keras-hub's stem (stem_conv_padding valid)",
+            source=spec.source,
+            field="input_shape",
+        )
+    layers += [_bn("stem_bn", shape), _act("stem_activation", shape, spec.activation)]
+    blocks: list[BlockPlan] = [
+        BlockPlan(
+            name="stem",
+            kind="stem",
+            stage=0,
+            input_filters=channels,
+            input_channels=channels,
+            output_filters=stem_filters,
+            expanded_filters=stem_filters,
+            se_filters=0,
+            kernel_size=3,
+            strides=2,
+            expand_ratio=None,
+            se_ratio=None,
+            drop_rate=None,
+            residual=False,
+            input_shape=(height, width, channels),
+            output_shape=shape,
+            layers=tuple(layers),
+            output_layer="stem_activation",
+            keras_layer=None,
+        )
+    ]
+    repeats = [math.ceil(depths[i] * stage.repeats) for i, stage in enumerate(spec.stages)]
+    if sum(repeats) > MAX_BLOCKS:
+        raise EffcliError(
+            f"the network would have {sum(repeats):,} blocks; effcli handles at most {MAX_BLOCKS:,}",
+            source=spec.source,
+            field="depth_coefficient",
+        )
+    unscaled = float(sum(stage.repeats for stage in spec.stages))  # keras-hub divides by the configured repeats
+    warnings: list[str] = []
+    block_index = 0
+    for i, stage in enumerate(spec.stages):
+        block_type = hub.block_types[i]
+        stage_in, stage_out = rf(stage.input_filters, i), rf(stage.output_filters, i)
+        for j in range(repeats[i]):
+            declared_in = stage_in if j == 0 else stage_out
+            if hub.force_input_filters[i] > 0:
+                declared_in = rf(hub.force_input_filters[i], i)
+            strides = stage.strides if j == 0 else 1
+            name = f"block{i + 1}{block_letters(j)}"
+            actual_in = shape[2]
+            residual = strides == 1 and declared_in == stage_out and (block_type == "v1" or not hub.nores[i])
+            se_filters = (
+                max(1, int(declared_in * stage.se_ratio)) if block_type != "cba" and 0 < stage.se_ratio <= 1 else 0
+            )
+            expanded = declared_in * stage.expand_ratio
+            if actual_in != declared_in and block_type != "cba":
+                warnings.append(
+                    f"{name} declares {declared_in} input filters but receives {actual_in} channels "
+                    f"from {blocks[-1].name}; kernels follow the {actual_in} real channels, the "
+                    f"expanded width, SE width and residual test follow the declared {declared_in}"
+                )
+            main = actual_in if (block_type in ("v1", "unfused") and stage.expand_ratio == 1) else expanded
+            if se_filters and main != expanded:
+                raise EffcliError(
+                    f"{name}'s squeeze-excite produces {expanded} channels for a {main}-channel tensor; "
+                    "keras-hub cannot build it",
+                    source=spec.source,
+                    field=spec.field_path(i, "input_filters"),
+                )
+            if residual and actual_in != stage_out:
+                raise EffcliError(
+                    f"{name} adds its {stage_out}-channel output to its {actual_in}-channel input "
+                    "(stride 1 and declared input == output filters), which cannot work; keras-hub cannot build it",
+                    source=spec.source,
+                    field=spec.field_path(i, "input_filters"),
+                )
+            drop_rate = spec.drop_rate * block_index / unscaled
+            prefix = name + "_"
+            block_layers = _keras_hub_block_layers(
+                block_type,
+                prefix,
+                shape,
+                declared_in=declared_in,
+                output_filters=stage_out,
+                expand_ratio=stage.expand_ratio,
+                kernel=stage.kernel_size,
+                strides=strides,
+                se_filters=se_filters,
+                residual=residual,
+                drop_rate=drop_rate,
+                activation=spec.activation,
+                projection_activation=hub.projection_activation,
+            )
+            output_shape = _spatial_out(block_layers[-1])
+            blocks.append(
+                BlockPlan(
+                    name=name,
+                    kind=KERAS_HUB_BLOCKS[block_type],
+                    stage=i + 1,
+                    input_filters=declared_in,
+                    input_channels=actual_in,
+                    output_filters=stage_out,
+                    expanded_filters=expanded if block_type != "cba" else stage_out,
+                    se_filters=se_filters,
+                    kernel_size=stage.kernel_size,
+                    strides=strides,
+                    expand_ratio=stage.expand_ratio if block_type != "cba" else None,
+                    se_ratio=stage.se_ratio if block_type != "cba" else None,
+                    drop_rate=drop_rate,
+                    residual=residual,
+                    input_shape=shape,
+                    output_shape=output_shape,
+                    layers=tuple(block_layers),
+                    output_layer=block_layers[-1].name,
+                    keras_layer=None,
+                )
+            )
+            shape = output_shape
+            block_index += 1
+
+    top_filters = rf(hub.num_features, count - 1)
+    layers = [_conv("top_conv", "top_conv", shape, top_filters, 1)]
+    top_shape = _spatial_out(layers[0])
+    layers += [_bn("top_bn", top_shape), _act("top_activation", top_shape, spec.activation)]
+    blocks.append(
+        BlockPlan(
+            name="top",
+            kind="top",
+            stage=count + 1,
+            input_filters=shape[2],
+            input_channels=shape[2],
+            output_filters=top_filters,
+            expanded_filters=top_filters,
+            se_filters=0,
+            kernel_size=1,
+            strides=1,
+            expand_ratio=None,
+            se_ratio=None,
+            drop_rate=None,
+            residual=False,
+            input_shape=shape,
+            output_shape=top_shape,
+            layers=tuple(layers),
+            output_layer="top_activation",
+            keras_layer=None,
+        )
+    )
+    return BackbonePlan(
+        info=ModelInfo.from_spec(spec),
+        input_shape=(height, width, channels),
+        blocks=tuple(blocks),
+        pyramid=pyramid_taps(blocks, pyramid),
+        warnings=tuple(warnings),
+        notes=(),
         pyramid_convention=pyramid,
         source_spec=spec,
     )

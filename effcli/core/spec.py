@@ -31,6 +31,10 @@ ACTIVATIONS = (
     "linear",
 )
 BLOCK_ALIASES = {"fused": "fused", "mbconv": "mbconv", "unfused": "mbconv"}
+# keras-hub's block types (stackwise_block_types) and the plan kind each is shown as: "v1" is
+# keras.applications' MBConv, "unfused" keras-hub's MBConvBlock, "fused" its FusedMBConvBlock,
+# "cba" its CBABlock (conv, batch norm, activation: a full conv, so shown as Fused).
+KERAS_HUB_BLOCKS = {"v1": "mbconv", "unfused": "mbconv", "fused": "fused", "cba": "fused"}
 
 _COMMON_KEYS = (
     "name",
@@ -67,6 +71,39 @@ STACKWISE_KEYS = {
     "stackwise_strides": "strides",
     "stackwise_conv_types": "block",
 }
+# keras-hub's get_config() form: stackwise_* list -> its field in the table of config fields.
+KERAS_HUB_STACKWISE_KEYS = {
+    **{key: stage_key for key, stage_key in STACKWISE_KEYS.items() if key != "stackwise_conv_types"},
+    "stackwise_block_types": "hub_block_type",
+    "stackwise_width_coefficients": "width_coefficient",
+    "stackwise_depth_coefficients": "depth_coefficient",
+    "stackwise_force_input_filters": "force_input_filters",
+    "stackwise_nores_option": "nores",
+}
+KERAS_HUB_KEYS = (
+    "name",
+    "description",
+    "native_resolution",
+    "width_coefficient",
+    "depth_coefficient",
+    "depth_divisor",
+    "min_depth",
+    "activation",
+    "input_shape",
+    "trainable",
+    "dtype",
+    "data_format",
+    "dropout",
+    "include_stem_padding",
+    "use_depth_divisor_as_min_depth",
+    "cap_round_filter_decrease",
+    "stem_conv_padding",
+    "batch_norm_momentum",
+    "batch_norm_epsilon",
+    "projection_activation",
+    "num_features",
+    *KERAS_HUB_STACKWISE_KEYS,
+)
 KERAS_CV_KEYS = (
     _COMMON_KEYS
     + tuple(STACKWISE_KEYS)
@@ -94,6 +131,30 @@ class StageSpec:
 
 
 @dataclass(frozen=True)
+class KerasHubSettings:
+    """What a keras-hub EfficientNetBackbone config says beyond the stages: its own block semantics.
+
+    A spec with these settings is planned by keras-hub's rules (``effcli.core.plan``):
+    per-stage coefficients, its four block types, forced input filters, no-residual
+    stages, its stem padding and rounding options, ``num_features`` for the top.
+    """
+
+    block_types: tuple[str, ...]  # per stage: "v1" | "unfused" | "fused" | "cba"
+    width_coefficients: tuple[float, ...]  # per stage, as configured
+    depth_coefficients: tuple[float, ...]
+    force_input_filters: tuple[int, ...]  # per stage, 0 = not forced
+    nores: tuple[bool, ...]  # per stage, True = no residual connection (ignored by "v1" blocks)
+    include_stem_padding: bool = True
+    stem_conv_padding: str = "valid"
+    use_depth_divisor_as_min_depth: bool = False
+    cap_round_filter_decrease: bool = False
+    num_features: int = 1280
+    projection_activation: str | None = None
+    batch_norm_momentum: float = 0.9
+    batch_norm_epsilon: float = 1e-5
+
+
+@dataclass(frozen=True)
 class BackboneSpec:
     """A whole backbone as configured: stages plus the global settings."""
 
@@ -112,12 +173,14 @@ class BackboneSpec:
     description: str = ""
     native_resolution: int | None = None
     source: str = field(default="<config>", compare=False)
-    form: str = field(default="readable", compare=False)  # "readable" | "keras-cv"
+    form: str = field(default="readable", compare=False)  # "readable" | "keras-cv" | "keras-hub"
+    keras_hub: KerasHubSettings | None = None  # keras-hub's block semantics (the keras-hub form only)
 
     def field_path(self, stage_index: int, key: str) -> str:
         """How the config file spells a stage field, for error messages."""
-        if self.form == "keras-cv":
-            list_key = next(k for k, v in STACKWISE_KEYS.items() if v == key)
+        if self.form in ("keras-cv", "keras-hub"):
+            keys = STACKWISE_KEYS if self.form == "keras-cv" else KERAS_HUB_STACKWISE_KEYS
+            list_key = next(k for k, v in keys.items() if v == key)
             return f"{list_key}[{stage_index}]"
         return f"stages[{stage_index}].{key}"
 

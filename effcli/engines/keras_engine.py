@@ -14,18 +14,35 @@ Counting only needs shapes, so :func:`measure` builds inside
 layer, including the V2 block, answers ``compute_output_shape``, so Keras derives
 the symbolic shapes without tracing ``call`` (that tracing is what makes a plain
 functional build of EfficientNetV2-L slow).
+
+:func:`save_model` writes a *portable* file instead: every block, V2 included, is
+built functionally from its LayerPlans (``build_model(plan, portable=True)``), so
+plain ``keras.saving.load_model`` (safe mode) loads it without effcli. The file
+carries effcli's description of the model (:func:`description_of`): encoded in
+the functional model's name, which Keras serialises and so survives a load and a
+re-save by other code, and as a readable ``effcli.json`` member of the zip (kept
+by a plain load, dropped by a re-save). See docs/engines.md, "Saved models".
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
+import json
 import math
 import os
+import re
 import sys
 import tempfile
 import warnings
+import zipfile
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from effcli import __version__
 from effcli.core.plan import BackbonePlan, LayerPlan, Shape, block_layers_for
 from effcli.core.report import BlockMeasure, Count, LayerMeasure, Measurements
 from effcli.files import atomic_target
@@ -286,14 +303,45 @@ def _bn_momentum(plan: BackbonePlan) -> float:
     return 0.9 if plan.info.family == "efficientnetv2" else 0.99  # keras-cv's choices
 
 
-def build_model(plan: BackbonePlan):
-    """The functional Keras model of a plan (variables as the current scope makes them)."""
+def functional_names(layers: Sequence[LayerPlan]) -> list[str]:
+    """The model-level names of a block's layers in a functional graph, which needs unique names.
+
+    keras-cv's V2 MBConv block names two activations ``blockNx_activation`` (inside
+    its own layer that is allowed); the second and later uses of a name get Keras'
+    own ``_1``, ``_2`` suffix, which the saved-model reader strips to find the role.
+    """
+    seen: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        count = seen.get(layer.name, 0)
+        seen[layer.name] = count + 1
+        names.append(layer.name if count == 0 else f"{layer.name}_{count}")
+    return names
+
+
+def _functional_block(block_layers: Sequence[LayerPlan], x, *, bn_momentum: float):
+    renamed = [
+        dataclasses.replace(layer, name=name)
+        for layer, name in zip(block_layers, functional_names(block_layers), strict=True)
+    ]
+    layers = [make_layer(layer, bn_momentum=bn_momentum) for layer in renamed]
+    return _walk(renamed, layers, x, x, lambda layer, value: layer(value))
+
+
+def build_model(plan: BackbonePlan, *, portable: bool = False, name: str | None = None):
+    """The functional Keras model of a plan (variables as the current scope makes them).
+
+    By default a V2 block is one effcli layer (``effcli>EfficientNetV2Block``: fast to
+    build, shapes without tracing). ``portable=True`` builds every block from its
+    layers, so the model needs nothing of effcli to load; ``name`` is the model's
+    name (default: the plan's).
+    """
     keras = import_keras()
     momentum = _bn_momentum(plan)
     inputs = keras.Input(shape=plan.input_shape, name="input_layer")
     x = inputs
     for block in plan.blocks:
-        if block.keras_layer:
+        if block.keras_layer and not portable:
             x = block_class()(
                 name=block.keras_layer,
                 kind=block.kind,
@@ -309,9 +357,8 @@ def build_model(plan: BackbonePlan):
                 bn_momentum=momentum,
             )(x)
         else:
-            layers = [make_layer(layer, bn_momentum=momentum) for layer in block.layers]
-            x = _walk(block.layers, layers, x, x, lambda layer, value: layer(value))
-    model = keras.Model(inputs, x, name=plan.info.name)
+            x = _functional_block(block.layers, x, bn_momentum=momentum)
+    model = keras.Model(inputs, x, name=name or plan.info.name)
     if not plan.info.trainable:
         model.trainable = False
     return model
@@ -395,11 +442,68 @@ def measure(plan: BackbonePlan) -> Measurements:
         return measured
 
 
+# --------------------------------------------------------------------------- the description
+
+DESCRIPTION_FORMAT = 1
+DESCRIPTION_MEMBER = "effcli.json"  # the readable copy inside the .keras zip
+NAME_MARK = "__effcli__"  # model name: <name>__effcli__<base64url(zlib(JSON))>
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def description_of(plan: BackbonePlan) -> dict[str, Any]:
+    """What effcli knows about a plan made from a config, as saved with the model.
+
+    The family, the config in effcli's readable form (coefficients, activation as
+    written, drop rate, stages), the input shape built and the effcli version. The
+    pyramid convention is a reading choice, not part of the model.
+    """
+    spec = plan.spec
+    return {
+        "format": DESCRIPTION_FORMAT,
+        "effcli_version": __version__,
+        "family": spec.family,
+        "input_shape": list(plan.input_shape),
+        "config": spec.to_readable_dict(),
+    }
+
+
+def encode_name(name: str, description: dict[str, Any]) -> str:
+    """A model name that carries ``description``: only characters every Keras / TensorFlow name accepts."""
+    packed = zlib.compress(json.dumps(description, sort_keys=True, separators=(",", ":")).encode("utf-8"), 9)
+    payload = base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+    return f"{_UNSAFE_NAME.sub('_', name) or 'model'}{NAME_MARK}{payload}"
+
+
+def decode_name(model_name: str) -> tuple[str, dict[str, Any] | None]:
+    """(the plain name, the description) of a model name; the description is None if absent.
+
+    Raises ValueError when the name carries a description that cannot be read.
+    """
+    plain, mark, payload = model_name.partition(NAME_MARK)
+    if not mark:
+        return model_name, None
+    try:
+        packed = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        description = json.loads(zlib.decompress(packed).decode("utf-8"))
+    except (ValueError, zlib.error) as exc:
+        raise ValueError(f"the description in the model's name cannot be read ({exc})") from None
+    if not isinstance(description, dict):
+        raise ValueError("the description in the model's name is not a mapping")
+    return plain, description
+
+
 def save_model(plan: BackbonePlan, path: Path) -> int:
-    """Build with real weights and save a .keras file atomically; returns the parameter count."""
+    """Build with real weights and save a portable .keras file atomically; returns the parameter count.
+
+    Every block is built from its layers (no custom class), and the file carries
+    :func:`description_of` the plan in the model's name and as ``effcli.json``.
+    """
+    description = description_of(plan)
     with native_stderr_silenced() as stream, spinner(stream, f"Building {plan.info.name} with Keras..."):
         import_keras()
-        model = build_model(plan)
+        model = build_model(plan, portable=True, name=encode_name(plan.info.name, description))
         with atomic_target(path) as temporary:
             model.save(temporary)
+            with zipfile.ZipFile(temporary, "a") as archive:
+                archive.writestr(DESCRIPTION_MEMBER, json.dumps(description, indent=2) + "\n")
         return model.count_params()

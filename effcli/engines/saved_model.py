@@ -16,13 +16,27 @@ keras.applications / effcli layer names. The family is recognised from the
 blocks: Fused-MBConv blocks make it EfficientNetV2, squeeze-excite without them
 EfficientNet (V1), neither EfficientNet-Lite.
 
+A file effcli built carries effcli's description of the model (the config,
+the input shape; see ``keras_engine.description_of``), in the model's name and
+as an ``effcli.json`` zip member. When it is there, the reader rebuilds the plan
+with :func:`~effcli.core.plan.make_plan` and checks the file's layers against it
+(names, classes, shapes, settings, parameters): the report is then the config's
+own (coefficients, activation as written, drop rates). When it is absent, or the
+layers do not match it (the model was edited), everything is read off the graph
+(with a warning in the second case) and what a graph does not record stays
+unknown.
+
 keras is imported only when a function here runs (via ``keras_engine.import_keras``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
+import zipfile
 from pathlib import Path
+from typing import Any
 
 from effcli.core.families import FAMILIES, LITE, V1, V2
 from effcli.core.plan import (
@@ -34,6 +48,7 @@ from effcli.core.plan import (
     ModelInfo,
     Shape,
     check_pyramid_convention,
+    make_plan,
     pyramid_taps,
 )
 from effcli.core.report import (
@@ -46,8 +61,11 @@ from effcli.core.report import (
     assemble,
 )
 from effcli.engines.keras_engine import (
+    DESCRIPTION_MEMBER,
     conv_macs,
     count_weights,
+    decode_name,
+    functional_names,
     import_keras,
     native_stderr_silenced,
     shape_of,
@@ -265,7 +283,8 @@ def _load(keras, path: Path, size: tuple[int, int] | None):
     return model
 
 
-def _read(keras, model, path: Path, pyramid: str) -> tuple[BackbonePlan, Measurements]:
+def _read(keras, model, path: Path, pyramid: str, model_name: str) -> tuple[BackbonePlan, Measurements]:
+    """The plan and the numbers read off the graph alone (names, classes, shapes, weights)."""
     groups: dict[str, list] = {}
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
@@ -294,7 +313,7 @@ def _read(keras, model, path: Path, pyramid: str) -> tuple[BackbonePlan, Measure
     taps = pyramid_taps(blocks, pyramid)
     plan = BackbonePlan(
         info=ModelInfo(
-            name=model.name,
+            name=model_name,
             family=family,
             family_title=FAMILIES[family].title,
             source=str(path),
@@ -316,19 +335,145 @@ def _read(keras, model, path: Path, pyramid: str) -> tuple[BackbonePlan, Measure
     return plan, measured
 
 
+# --------------------------------------------------------------------------- effcli's description
+
+
+def _find_description(path: Path, model) -> tuple[str, dict[str, Any] | None, str | None]:
+    """(the model's plain name, effcli's description or None, why a description present is unusable).
+
+    The copy in the model's name first (it survives a re-save), then the ``effcli.json`` member.
+    """
+    try:
+        name, description = decode_name(model.name)
+    except ValueError as exc:
+        return model.name, None, str(exc)
+    if description is not None:
+        return name, description, None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if DESCRIPTION_MEMBER not in archive.namelist():
+                return name, None, None
+            description = json.loads(archive.read(DESCRIPTION_MEMBER).decode("utf-8"))
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        return name, None, f"its {DESCRIPTION_MEMBER} cannot be read ({exc})"
+    if not isinstance(description, dict):
+        return name, None, f"its {DESCRIPTION_MEMBER} is not a mapping"
+    return name, description, None
+
+
+def _signature(keras, layer: LayerPlan, *, activation_names: bool) -> tuple:
+    """What must agree between a planned layer and a saved one (the name aside)."""
+    activation = layer.activation
+    if activation_names and activation:
+        activation = _activation_name(keras.activations.get(activation))  # "swish" -> Keras' "silu"
+    return (
+        layer.op,
+        tuple(layer.output_shape),
+        layer.input_channels,
+        layer.filters,
+        layer.kernel_size,
+        layer.strides,
+        layer.use_bias,
+        layer.padding,
+        layer.pad,
+        layer.rate,
+        activation,
+    )
+
+
+def _mismatch(keras, expected: BackbonePlan, graph: BackbonePlan, measured: Measurements) -> str | None:
+    """Where the saved layers differ from the plan the description makes, or None if they match."""
+    from effcli.engines import analytic
+
+    names = [block.name for block in expected.blocks]
+    if [block.name for block in graph.blocks] != names:
+        return f"its rows are {', '.join(b.name for b in graph.blocks)}, the description's {', '.join(names)}"
+    counted = analytic.measure(expected)
+    for plan_block, file_block, counts, file_counts in zip(
+        expected.blocks, graph.blocks, counted.blocks, measured.blocks, strict=True
+    ):
+        planned = functional_names(plan_block.layers)
+        saved = [layer.name for layer in file_block.layers]
+        if saved != planned:
+            return f"{plan_block.name} has the layers {', '.join(saved)}, the description {', '.join(planned)}"
+        for plan_layer, file_layer, count, file_count in zip(
+            plan_block.layers, file_block.layers, counts.layers, file_counts.layers, strict=True
+        ):
+            if _signature(keras, plan_layer, activation_names=True) != _signature(
+                keras, file_layer, activation_names=False
+            ):
+                return f"{file_layer.name} is not the layer the description makes"
+            if count.count != file_count.count:
+                found, planned_params = file_count.count.params, count.count.params
+                return f"{file_layer.name} has {found:,} parameters, the description {planned_params:,}"
+    return None
+
+
+def _described(
+    keras, description: dict[str, Any], graph: BackbonePlan, measured: Measurements, path: Path, pyramid: str
+) -> tuple[BackbonePlan, Measurements] | str:
+    """The config's plan with the file's numbers, or why the description cannot be used."""
+    from effcli.config.loader import parse_spec
+
+    config = description.get("config")
+    if not isinstance(config, dict):
+        return "it has no config"
+    try:
+        spec = parse_spec(config, source=str(path))
+        expected = make_plan(spec, graph.input_shape, pyramid=pyramid)
+    except EffcliError as exc:
+        return f"its config is not valid ({exc})"
+    problem = _mismatch(keras, expected, graph, measured)
+    if problem:
+        return problem
+    blocks = tuple(
+        dataclasses.replace(
+            measure,
+            layers=tuple(
+                dataclasses.replace(layer, name=planned.name)
+                for layer, planned in zip(measure.layers, block.layers, strict=True)
+            ),
+        )
+        for measure, block in zip(measured.blocks, expected.blocks, strict=True)
+    )
+    outputs = {block.name: measure.output_shape for block, measure in zip(expected.blocks, blocks, strict=True)}
+    plan = dataclasses.replace(expected, info=dataclasses.replace(expected.info, source=str(path)))
+    return plan, Measurements(
+        engine=ENGINE, blocks=blocks, pyramid_shapes=tuple(outputs[tap.block] for tap in expected.pyramid)
+    )
+
+
+def _read_with_description(keras, model, path: Path, pyramid: str) -> tuple[BackbonePlan, Measurements]:
+    name, description, problem = _find_description(path, model)
+    plan, measured = _read(keras, model, path, pyramid, name)
+    if description is not None:
+        described = _described(keras, description, plan, measured, path, pyramid)
+        if not isinstance(described, str):
+            return described
+        problem = described
+    if problem:
+        warning = (
+            f"{path.name}: effcli's description of this model is not usable: {problem}; "
+            "everything is read off its layers"
+        )
+        plan = dataclasses.replace(plan, warnings=(*plan.warnings, warning))
+    return plan, measured
+
+
 def read_saved_model(
     path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras"
 ) -> tuple[BackbonePlan, Measurements]:
     """The block plan of a saved .keras model (safe_mode=True) and the numbers read off its layers.
 
     With ``size`` the model is re-traced at that input size (needed when it was
-    saved with a free input size).
+    saved with a free input size). A file with effcli's description reads into the
+    plan of its config (verified against its layers), any other from its graph.
     """
     check_pyramid_convention(pyramid)
     with native_stderr_silenced() as stream, spinner(stream, f"Loading {path.name} with Keras..."):
         keras = import_keras()
         try:
-            return _read(keras, _load(keras, path, size), path, pyramid)
+            return _read_with_description(keras, _load(keras, path, size), path, pyramid)
         finally:
             keras.backend.clear_session()
 

@@ -574,6 +574,66 @@ def presets(entries) -> Document:
     )
 
 
+NAME_COLUMNS = ("Name", "Preset", "Ecosystem", "Note")
+REFUSED_COLUMNS = ("Name", "Ecosystem", "What it is", "Closest preset")
+NAME_CSV_COLUMNS = ("status", "name", "preset", "ecosystems", "closest", "note")
+
+
+def presets_with_pointers(entries, examples: Sequence[str]) -> Document:
+    """`effcli presets`: the presets view, plus where the other names and the examples are listed."""
+    document = presets(entries)
+    notes: list[Part] = [
+        Note(
+            "Other libraries' names work too (EfficientNetB0, tf_efficientnet_b0, efficientnet_v2_s and more): "
+            "effcli presets --aliases lists them."
+        )
+    ]
+    if examples:
+        notes.append(Note(f"Example configs, by name: {', '.join(examples)} (effcli presets --examples)."))
+    return replace(document, parts=document.parts + tuple(notes))
+
+
+def example_presets(entries) -> Document:
+    """`effcli presets --examples`: the example configs, laid out as the presets are."""
+    document = presets(entries)
+    title = "Examples in configs/examples (by name; params and MACs at their input size)"
+    parts = tuple(replace(part, title=title) if isinstance(part, Table) else part for part in document.parts)
+    return replace(document, title="effcli presets --examples", parts=parts)
+
+
+def preset_names(accepted, refused) -> Document:
+    """`effcli presets --aliases`: every name effcli accepts, with its preset and ecosystem; the refused names."""
+    names = Table(
+        "Accepted names (case-insensitive, - and _ alike)",
+        _columns(NAME_COLUMNS, keep=("Note",), wrap=("Note",), min_width=DESCRIPTION_MIN),
+        _sections(
+            (entry.preset, row(entry.name, entry.preset, ", ".join(entry.ecosystems), entry.note)) for entry in accepted
+        ),
+    )
+    parts: list[Part] = [names]
+    if refused:
+        parts.append(
+            Table(
+                "Refused: other networks with look-alike names",
+                _columns(REFUSED_COLUMNS, wrap=("What it is",), min_width=DESCRIPTION_MIN),
+                (
+                    tuple(
+                        row(entry.name, ", ".join(entry.ecosystems), entry.reason, entry.closest or "-")
+                        for entry in refused
+                    ),
+                ),
+            )
+        )
+    rows = [["accepted", e.name, e.preset, ";".join(e.ecosystems), None, e.note] for e in accepted]
+    rows += [["refused", e.name, None, ";".join(e.ecosystems), e.closest, e.reason] for e in refused]
+    return Document(
+        title="effcli presets --aliases",
+        parts=tuple(parts),
+        data={"accepted": [e.to_dict() for e in accepted], "refused": [e.to_dict() for e in refused]},
+        records=records(NAME_CSV_COLUMNS, rows),
+    )
+
+
 # ------------------------------------------------------------------ plan
 
 
