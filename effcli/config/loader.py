@@ -21,7 +21,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from effcli.core.families import FAMILIES, LITE, TOP_BASE_FILTERS, V1, V2, FamilyRules, round_filters, stage_repeats
+from effcli.core.families import FAMILIES, LITE, TOP_BASE_FILTERS, V1, V2, FamilyRules, stage_repeats
 from effcli.core.limits import (
     BOOLEAN,
     CHOICE,
@@ -553,14 +553,7 @@ def keras_hub_config(spec: BackboneSpec) -> dict[str, Any]:
             field="include_rescaling",
         )
 
-    def rf(filters: int) -> int:
-        return round_filters(
-            filters,
-            rules=rules,
-            width_coefficient=spec.width_coefficient,
-            depth_divisor=spec.depth_divisor,
-            min_depth=spec.min_depth,
-        )
+    rf = spec.rounded_filters
 
     count = len(spec.stages)
     repeats = [

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, FamilyRules, round_filters, stage_repeats
+from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, FamilyRules, stage_repeats
 from effcli.core.limits import MAX_BLOCKS
 from effcli.core.spec import KERAS_HUB_BLOCKS, BackboneSpec
 from effcli.errors import EffcliError
@@ -430,6 +430,34 @@ def pyramid_taps(blocks: Sequence[BlockPlan], convention: str = "keras") -> tupl
     )
 
 
+def _top_block(shape: Shape, top_filters: int, stage: int, activation: str) -> BlockPlan:
+    """The top: a 1x1 conv to ``top_filters``, BatchNorm and the activation (every family and form)."""
+    layers = [_conv("top_conv", "top_conv", shape, top_filters, 1)]
+    top_shape = _spatial_out(layers[0])
+    layers += [_bn("top_bn", top_shape), _act("top_activation", top_shape, activation)]
+    return BlockPlan(
+        name="top",
+        kind="top",
+        stage=stage,
+        input_filters=shape[2],
+        input_channels=shape[2],
+        output_filters=top_filters,
+        expanded_filters=top_filters,
+        se_filters=0,
+        kernel_size=1,
+        strides=1,
+        expand_ratio=None,
+        se_ratio=None,
+        drop_rate=None,
+        residual=False,
+        input_shape=shape,
+        output_shape=top_shape,
+        layers=tuple(layers),
+        output_layer="top_activation",
+        keras_layer=None,
+    )
+
+
 def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras") -> BackbonePlan:
     """The concrete block plan of ``spec`` for an input of ``input_shape`` (H, W, C).
 
@@ -443,14 +471,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
         return _make_keras_hub_plan(spec, input_shape, pyramid)
     rules = spec.rules
 
-    def rf(filters: int) -> int:
-        return round_filters(
-            filters,
-            rules=rules,
-            width_coefficient=spec.width_coefficient,
-            depth_divisor=spec.depth_divisor,
-            min_depth=spec.min_depth,
-        )
+    rf = spec.rounded_filters
 
     warnings: list[str] = []
     notes: list[str] = []
@@ -602,32 +623,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
 
     # Top
     top_filters = rules.fixed_top_filters or rf(TOP_BASE_FILTERS)
-    layers = [_conv("top_conv", "top_conv", shape, top_filters, 1)]
-    top_shape = _spatial_out(layers[0])
-    layers += [_bn("top_bn", top_shape), _act("top_activation", top_shape, spec.activation)]
-    blocks.append(
-        BlockPlan(
-            name="top",
-            kind="top",
-            stage=len(spec.stages) + 1,
-            input_filters=shape[2],
-            input_channels=shape[2],
-            output_filters=top_filters,
-            expanded_filters=top_filters,
-            se_filters=0,
-            kernel_size=1,
-            strides=1,
-            expand_ratio=None,
-            se_ratio=None,
-            drop_rate=None,
-            residual=False,
-            input_shape=shape,
-            output_shape=top_shape,
-            layers=tuple(layers),
-            output_layer="top_activation",
-            keras_layer=None,
-        )
-    )
+    blocks.append(_top_block(shape, top_filters, len(spec.stages) + 1, spec.activation))
     return BackbonePlan(
         info=ModelInfo.from_spec(spec),
         input_shape=(height, width, channels),
@@ -912,32 +908,7 @@ def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -
             block_index += 1
 
     top_filters = rf(hub.num_features, count - 1)
-    layers = [_conv("top_conv", "top_conv", shape, top_filters, 1)]
-    top_shape = _spatial_out(layers[0])
-    layers += [_bn("top_bn", top_shape), _act("top_activation", top_shape, spec.activation)]
-    blocks.append(
-        BlockPlan(
-            name="top",
-            kind="top",
-            stage=count + 1,
-            input_filters=shape[2],
-            input_channels=shape[2],
-            output_filters=top_filters,
-            expanded_filters=top_filters,
-            se_filters=0,
-            kernel_size=1,
-            strides=1,
-            expand_ratio=None,
-            se_ratio=None,
-            drop_rate=None,
-            residual=False,
-            input_shape=shape,
-            output_shape=top_shape,
-            layers=tuple(layers),
-            output_layer="top_activation",
-            keras_layer=None,
-        )
-    )
+    blocks.append(_top_block(shape, top_filters, count + 1, spec.activation))
     return BackbonePlan(
         info=ModelInfo.from_spec(spec),
         input_shape=(height, width, channels),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from effcli.core.families import FAMILIES, V2, FamilyRules
+from effcli.core.families import FAMILIES, V2, FamilyRules, round_filters
 
 ACTIVATIONS = (
     "swish",
@@ -187,6 +187,16 @@ class BackboneSpec:
     @property
     def rules(self) -> FamilyRules:
         return FAMILIES[self.family]
+
+    def rounded_filters(self, filters: int) -> int:
+        """round_filters(filters) with this spec's family rules, width coefficient, divisor and minimum depth."""
+        return round_filters(
+            filters,
+            rules=self.rules,
+            width_coefficient=self.width_coefficient,
+            depth_divisor=self.depth_divisor,
+            min_depth=self.min_depth,
+        )
 
     def with_changes(self, **changes: Any) -> BackboneSpec:
         return replace(self, **changes)

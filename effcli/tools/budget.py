@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from effcli.core import limits
-from effcli.core.families import TOP_BASE_FILTERS, round_filters, stage_repeats
+from effcli.core.families import TOP_BASE_FILTERS, stage_repeats
 from effcli.core.limits import MAX_RESOLUTION
 from effcli.core.plan import SE_ROLES, BackbonePlan, make_plan
 from effcli.core.spec import BackboneSpec
@@ -188,14 +188,7 @@ def _structure_key(spec: BackboneSpec) -> tuple:
     """What decides the network: rounded filters and repeats (cheap, before any plan is built)."""
     rules = spec.rules
 
-    def rf(filters: int) -> int:
-        return round_filters(
-            filters,
-            rules=rules,
-            width_coefficient=spec.width_coefficient,
-            depth_divisor=spec.depth_divisor,
-            min_depth=spec.min_depth,
-        )
+    rf = spec.rounded_filters
 
     count = len(spec.stages)
     return (
