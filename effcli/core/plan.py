@@ -430,6 +430,33 @@ def pyramid_taps(blocks: Sequence[BlockPlan], convention: str = "keras") -> tupl
     )
 
 
+def _stem_block(
+    spatial: tuple[int, int], channels: int, stem_filters: int, shape: Shape, layers: list[LayerPlan]
+) -> BlockPlan:
+    """The stem row: a 3x3 stride-2 conv (and its padding or rescaling) to ``stem_filters``, BN, activation."""
+    return BlockPlan(
+        name="stem",
+        kind="stem",
+        stage=0,
+        input_filters=channels,
+        input_channels=channels,
+        output_filters=stem_filters,
+        expanded_filters=stem_filters,
+        se_filters=0,
+        kernel_size=3,
+        strides=2,
+        expand_ratio=None,
+        se_ratio=None,
+        drop_rate=None,
+        residual=False,
+        input_shape=(spatial[0], spatial[1], channels),
+        output_shape=shape,
+        layers=tuple(layers),
+        output_layer="stem_activation",
+        keras_layer=None,
+    )
+
+
 def _top_block(shape: Shape, top_filters: int, stage: int, activation: str) -> BlockPlan:
     """The top: a 1x1 conv to ``top_filters``, BatchNorm and the activation (every family and form)."""
     layers = [_conv("top_conv", "top_conv", shape, top_filters, 1)]
@@ -492,29 +519,7 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     shape = _spatial_out(layers[-1])
     layers.append(_bn("stem_bn", shape))
     layers.append(_act("stem_activation", shape, spec.activation))
-    blocks.append(
-        BlockPlan(
-            name="stem",
-            kind="stem",
-            stage=0,
-            input_filters=channels,
-            input_channels=channels,
-            output_filters=stem_filters,
-            expanded_filters=stem_filters,
-            se_filters=0,
-            kernel_size=3,
-            strides=2,
-            expand_ratio=None,
-            se_ratio=None,
-            drop_rate=None,
-            residual=False,
-            input_shape=(height, width, channels),
-            output_shape=shape,
-            layers=tuple(layers),
-            output_layer="stem_activation",
-            keras_layer=None,
-        )
-    )
+    blocks.append(_stem_block((height, width), channels, stem_filters, shape, layers))
 
     repeats = [
         stage_repeats(
@@ -794,29 +799,7 @@ def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -
             field="input_shape",
         )
     layers += [_bn("stem_bn", shape), _act("stem_activation", shape, spec.activation)]
-    blocks: list[BlockPlan] = [
-        BlockPlan(
-            name="stem",
-            kind="stem",
-            stage=0,
-            input_filters=channels,
-            input_channels=channels,
-            output_filters=stem_filters,
-            expanded_filters=stem_filters,
-            se_filters=0,
-            kernel_size=3,
-            strides=2,
-            expand_ratio=None,
-            se_ratio=None,
-            drop_rate=None,
-            residual=False,
-            input_shape=(height, width, channels),
-            output_shape=shape,
-            layers=tuple(layers),
-            output_layer="stem_activation",
-            keras_layer=None,
-        )
-    ]
+    blocks: list[BlockPlan] = [_stem_block((height, width), channels, stem_filters, shape, layers)]
     repeats = [math.ceil(depths[i] * stage.repeats) for i, stage in enumerate(spec.stages)]
     if sum(repeats) > MAX_BLOCKS:
         raise EffcliError(

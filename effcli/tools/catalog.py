@@ -46,11 +46,30 @@ class PresetEntry:
         }
 
 
+def _entry(name: str, spec, shape: tuple[int, int, int], aliases: tuple[str, ...]) -> PresetEntry:
+    """One row of the catalogue: the spec counted with the analytic engine at ``shape``."""
+    from effcli.engines import summarize
+
+    report = summarize(spec, shape, engine="analytic")
+    return PresetEntry(
+        name=name,
+        aliases=aliases,
+        family=spec.family,
+        family_title=spec.rules.title,
+        width_coefficient=spec.width_coefficient,
+        depth_coefficient=spec.depth_coefficient,
+        native_resolution=shape[0],
+        blocks=sum(1 for b in report.blocks if b.type not in ("stem", "top")),
+        params=report.totals.params,
+        macs=report.totals.macs,
+        description=spec.description,
+    )
+
+
 def catalogue(family: str | None = None) -> list[PresetEntry]:
     """Every preset (of one family), counted with the analytic engine at its native resolution."""
     from effcli.config.grammar import NATIVE, input_shape
     from effcli.config.presets import ALIASES, load_preset, preset_names
-    from effcli.engines import summarize
 
     wanted = _family_filter(family)
     entries = []
@@ -59,22 +78,7 @@ def catalogue(family: str | None = None) -> list[PresetEntry]:
         if wanted and spec.family != wanted:
             continue
         shape = input_shape(spec, NATIVE)
-        report = summarize(spec, shape, engine="analytic")
-        entries.append(
-            PresetEntry(
-                name=name,
-                aliases=tuple(a for a, target in ALIASES.items() if target == name),
-                family=spec.family,
-                family_title=spec.rules.title,
-                width_coefficient=spec.width_coefficient,
-                depth_coefficient=spec.depth_coefficient,
-                native_resolution=shape[0],
-                blocks=sum(1 for b in report.blocks if b.type not in ("stem", "top")),
-                params=report.totals.params,
-                macs=report.totals.macs,
-                description=spec.description,
-            )
-        )
+        entries.append(_entry(name, spec, shape, tuple(a for a, target in ALIASES.items() if target == name)))
     return entries
 
 
@@ -84,7 +88,6 @@ def example_catalogue(family: str | None = None) -> list[PresetEntry]:
     from effcli.config.grammar import input_shape
     from effcli.config.loader import load_spec
     from effcli.config.presets import example_files
-    from effcli.engines import summarize
 
     wanted = _family_filter(family)
     entries = []
@@ -93,22 +96,7 @@ def example_catalogue(family: str | None = None) -> list[PresetEntry]:
         if wanted and spec.family != wanted:
             continue
         shape = input_shape(spec, None)
-        report = summarize(spec, shape, engine="analytic")
-        entries.append(
-            PresetEntry(
-                name=name,
-                aliases=(),
-                family=spec.family,
-                family_title=spec.rules.title,
-                width_coefficient=spec.width_coefficient,
-                depth_coefficient=spec.depth_coefficient,
-                native_resolution=shape[0],
-                blocks=sum(1 for b in report.blocks if b.type not in ("stem", "top")),
-                params=report.totals.params,
-                macs=report.totals.macs,
-                description=spec.description,
-            )
-        )
+        entries.append(_entry(name, spec, shape, ()))
     return entries
 
 
