@@ -47,6 +47,7 @@ from effcli.core.spec import (
     BackboneSpec,
     KerasHubSettings,
     StageSpec,
+    stackwise_lists,
 )
 from effcli.errors import EffcliError
 
@@ -520,13 +521,16 @@ def keras_hub_config(spec: BackboneSpec) -> dict[str, Any]:
             "trainable": spec.trainable,
             "stackwise_width_coefficients": list(width),
             "stackwise_depth_coefficients": list(depth),
-            "stackwise_kernel_sizes": [s.kernel_size for s in spec.stages],
-            "stackwise_num_repeats": [s.repeats for s in spec.stages],
-            "stackwise_input_filters": [s.input_filters for s in spec.stages],
-            "stackwise_output_filters": [s.output_filters for s in spec.stages],
-            "stackwise_expansion_ratios": [s.expand_ratio for s in spec.stages],
-            "stackwise_squeeze_and_excite_ratios": [s.se_ratio for s in spec.stages],
-            "stackwise_strides": [s.strides for s in spec.stages],
+            **stackwise_lists(
+                spec.stages,
+                "kernel_size",
+                "repeats",
+                "input_filters",
+                "output_filters",
+                "expand_ratio",
+                "se_ratio",
+                "strides",
+            ),
             "stackwise_block_types": list(hub.block_types),
             "stackwise_force_input_filters": list(hub.force_input_filters),
             "stackwise_nores_option": list(hub.nores),

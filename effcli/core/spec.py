@@ -71,6 +71,14 @@ STACKWISE_KEYS = {
     "stackwise_strides": "strides",
     "stackwise_conv_types": "block",
 }
+
+
+def stackwise_lists(stages: tuple[StageSpec, ...] | list[StageSpec], *fields: str) -> dict[str, list[Any]]:
+    """keras-cv's / keras-hub's per-stage lists of the given stage fields, in that order, by their stackwise_* names."""
+    names = {field: key for key, field in STACKWISE_KEYS.items()}
+    return {names[field]: [getattr(stage, field) for stage in stages] for field in fields}
+
+
 # keras-hub's get_config() form: stackwise_* list -> its field in the table of config fields.
 KERAS_HUB_STACKWISE_KEYS = {
     **{key: stage_key for key, stage_key in STACKWISE_KEYS.items() if key != "stackwise_conv_types"},
@@ -236,12 +244,9 @@ class BackboneSpec:
             "include_rescaling": self.include_rescaling,
             "width_coefficient": self.width_coefficient,
             "depth_coefficient": self.depth_coefficient,
-            "stackwise_kernel_sizes": [s.kernel_size for s in self.stages],
-            "stackwise_num_repeats": [s.repeats for s in self.stages],
-            "stackwise_input_filters": [s.input_filters for s in self.stages],
-            "stackwise_output_filters": [s.output_filters for s in self.stages],
-            "stackwise_expansion_ratios": [s.expand_ratio for s in self.stages],
-            "stackwise_strides": [s.strides for s in self.stages],
+            **stackwise_lists(
+                self.stages, "kernel_size", "repeats", "input_filters", "output_filters", "expand_ratio", "strides"
+            ),
             "depth_divisor": self.depth_divisor,
             "activation": self.activation,
             "input_shape": list(self.input_shape),
