@@ -1,6 +1,6 @@
 """``python -m effcli``: the same as the ``effcli`` command."""
 
-from effcli.cli import main
+from effcli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -9,8 +9,11 @@ temporary file into place.
 
 from __future__ import annotations
 
+import os
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 
 class Stop(BaseException):
@@ -23,6 +26,11 @@ class Stop(BaseException):
 
 
 _pending: Stop | None = None
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+# Temporary files being written. A Stop can land between any two bytecodes, even
+# inside a `finally:` before its cleanup ran; run_guarded removes whatever is left here.
+temporaries: set[Path] = set()
 
 
 def _on_signal(signum, frame):
@@ -34,6 +42,32 @@ def _on_signal(signum, frame):
 def raise_if_stopped() -> None:
     if _pending is not None:
         raise _pending
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold SIGINT / SIGTERM back for the duration (a step that must happen whole, e.g. publishing a file).
+
+    The signal is blocked in the kernel, so not even Python's handler runs; it is
+    delivered when the block ends. A no-op where signal masks do not exist.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def remove_temporaries() -> None:
+    """Remove the temporary files that an interrupted write left (signals held back meanwhile)."""
+    with deferred():
+        for path in list(temporaries):
+            with suppress(OSError):
+                os.unlink(path)
+            temporaries.discard(path)
 
 
 @contextmanager

@@ -222,7 +222,7 @@ def test_scale_save_loads_back_identically(run, tmp_path):
         (("--width", "1", "--depth", "1", "--base", "nothing"), "unknown model 'nothing'"),
         (("--depth", "1"), "--width: missing; give --width and --depth, or --phi"),
         (("--phi", "1", "--width", "1"), "--phi: give --phi or --width/--depth, not both"),
-        (("--phi", "nan"), "--phi: must be a finite number"),
+        (("--phi", "nan"), "--phi: must be a number in [-100, 100], got nan"),
         (("--phi", "60"), "--phi: 60 gives a depth coefficient of"),
     ],
 )

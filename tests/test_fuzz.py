@@ -522,7 +522,7 @@ def test_unreadable_file(tmp_path):
     path.write_text(preset_files()["efficientnetv2_b0"].read_text())
     path.chmod(0)
     result, elapsed = _run_limited(["summary", str(path)], folder, as_nobody=as_nobody)
-    _assert_one_error(result, elapsed, "Permission denied")
+    _assert_one_error(result, elapsed, "permission denied")
     assert result.stderr.startswith(f"Error: {path}: cannot read")
 
 

@@ -53,6 +53,9 @@ class EffcliGroup(TyperGroup):
         self, args: Any = None, prog_name: Any = None, complete_var: Any = None, **extra: Any
     ) -> Any:
         extra.pop("standalone_mode", None)
+        bound_columns()
+        if not (sys.argv[1:] if args is None else args):  # `effcli` alone: the help, and no error after it
+            args = ["--help"]
         code = run_guarded(
             lambda: super(EffcliGroup, self).main(
                 args=args,
@@ -65,19 +68,106 @@ class EffcliGroup(TyperGroup):
         sys.exit(code)
 
 
+def _shortened(message: str) -> str:
+    """Click quotes the value it refused in full; a 5000-digit value is cut to its first 40 characters."""
+    import re
+
+    return re.sub(r"'([^']{40})[^']{4,}'", r"'\1...'", message)
+
+
 def _error(message: str) -> None:
     message = " ".join(str(message).split())
     print(f"Error: {message}", file=sys.stderr)
 
 
+def bound_columns() -> None:
+    """Keep COLUMNS within what a table can use, for effcli's writers and for Typer's help alike.
+
+    Rich lays the help out at COLUMNS; COLUMNS=100000000 would take tens of seconds
+    and hundreds of MB. A value that is not a number is dropped (the terminal's width is used).
+    """
+    from effcli.cli.output import MAX_WIDTH, MIN_WIDTH
+
+    columns = os.environ.get("COLUMNS")
+    if columns is None:
+        return
+    text = columns.strip()
+    if text.isascii() and text.isdigit():
+        os.environ["COLUMNS"] = str(min(max(int(text[-12:]) if len(text) <= 12 else MAX_WIDTH, MIN_WIDTH), MAX_WIDTH))
+    else:
+        del os.environ["COLUMNS"]
+
+
+class _GuardedStdout:
+    """sys.stdout for the duration of a command: a closed pipe or a closed stdout becomes a quiet exit 141.
+
+    Without it Typer turns a broken pipe into exit 1 (`effcli --help | true`), and a
+    stdout closed by the shell (`>&-`, sys.stdout is None) fails on first use.
+    """
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from effcli.interrupts import Stop
+
+        if self._stream is None:
+            raise Stop(141, None)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise Stop(141, None) from None
+        except OSError as exc:  # a full disk: one error, not Typer's exit 1
+            from effcli.cli.output import stdout_failed
+
+            raise stdout_failed(exc) from None
+
+    def flush(self) -> None:
+        from effcli.interrupts import Stop
+
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise Stop(141, None) from None
+        except OSError as exc:  # a full disk: one error, not Typer's exit 1
+            from effcli.cli.output import stdout_failed
+
+            raise stdout_failed(exc) from None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    def __getattr__(self, name: str) -> Any:
+        if self._stream is None:
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+
 def run_guarded(function: Callable[[], Any]) -> int:
     """Run ``function``; return its exit code, turning every failure into one line on stderr."""
-    from effcli.interrupts import Stop, handled, raise_if_stopped
+    from effcli.interrupts import Stop, handled, raise_if_stopped, remove_temporaries
 
+    stdout = sys.stdout
+    if sys.stderr is None:  # stderr closed by the shell: messages go nowhere rather than fail
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115  # lives as long as the process
     try:
         with handled():
-            result = function()
-            raise_if_stopped()  # a signal that some library swallowed still stops us
+            sys.stdout = _GuardedStdout(stdout)
+            try:
+                try:
+                    result = function()
+                    sys.stdout.flush()
+                finally:
+                    sys.stdout = stdout
+                raise_if_stopped()  # a signal that some library swallowed still stops us
+            finally:
+                remove_temporaries()  # what a Ctrl-C left between two steps of a cleanup
     except Stop as stop:
         if stop.code == 141:
             _silence_broken_pipe()
@@ -92,7 +182,7 @@ def run_guarded(function: Callable[[], Any]) -> int:
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             hint = f" (see '{ctx.command_path} --help')"
-        _error(exc.format_message() + hint)
+        _error(_shortened(exc.format_message()) + hint)
         return getattr(exc, "exit_code", 2)
     except typer.Exit as exc:
         return exc.exit_code
@@ -102,20 +192,29 @@ def run_guarded(function: Callable[[], Any]) -> int:
     except BrokenPipeError:  # the reader went away (`effcli ... | head`): stop quietly, as SIGPIPE would
         _silence_broken_pipe()
         return 141
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: unexpected
+            return _unexpected(exc)
+        from effcli.files import os_error
+
+        _error(str(os_error(exc, str(exc.filename))))
+        return 2
     except Exception as exc:  # anything unexpected: one line unless debugging
-        if os.environ.get("EFFCLI_DEBUG"):
-            raise
-        _error(f"unexpected {type(exc).__name__}: {exc} (set EFFCLI_DEBUG=1 for the traceback)")
-        return 1
+        return _unexpected(exc)
     return result if isinstance(result, int) else 0
 
 
+def _unexpected(exc: Exception) -> int:
+    if os.environ.get("EFFCLI_DEBUG"):
+        raise exc
+    _error(f"unexpected {type(exc).__name__}: {exc} (set EFFCLI_DEBUG=1 for the traceback)")
+    return 1
+
+
 def _silence_broken_pipe() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    from effcli.cli.output import silence_stdout
+
+    silence_stdout()
 
 
 app = typer.Typer(

@@ -65,6 +65,7 @@ def summary(
         lambda v: v.summary(report, layers=layers),
         svg=svg,
         html=html,
+        force=force,
         wide=wide,
         title=f"effcli summary {model}",
     )
@@ -104,7 +105,13 @@ def explain(
         report_for(model, resolution, engine=engine.value, force=force, cache=not no_cache), block
     )
     show(
-        format, lambda v: v.explain(explanation), svg=svg, html=html, wide=wide, title=f"effcli explain {model} {block}"
+        format,
+        lambda v: v.explain(explanation),
+        svg=svg,
+        html=html,
+        force=force,
+        wide=wide,
+        title=f"effcli explain {model} {block}",
     )
 
 
@@ -166,6 +173,7 @@ def compare(
         lambda v: v.compare(comparison),
         svg=svg,
         html=html,
+        force=force,
         wide=wide,
         title=f"effcli compare {' '.join(models)}",
     )
@@ -268,10 +276,10 @@ def scale(
         resolution=resolution,
     )
     warn(scaling.scaled_report.warnings)
-    show(format, lambda v: v.scale(scaling), svg=svg, html=html, wide=wide, title="effcli scale")
-    if save is not None:
-        write_text_atomic(save, dump_spec_yaml(saved_config(scaling)))
+    if save is not None:  # before the table: a closed stdout must not lose the file
+        write_text_atomic(save, dump_spec_yaml(saved_config(scaling)), force=force, option="--save")
         print(f"Saved {scaling.scaled.name} to {save}", file=sys.stderr)
+    show(format, lambda v: v.scale(scaling), svg=svg, html=html, force=force, wide=wide, title="effcli scale")
 
 
 @app.command(
@@ -338,7 +346,7 @@ def plan(
         channels=base_spec.input_shape[2],
         top=top,
     )
-    show(format, lambda v: v.plan(result), svg=svg, html=html, wide=wide, title="effcli plan")
+    show(format, lambda v: v.plan(result), svg=svg, html=html, force=force, wide=wide, title="effcli plan")
 
 
 @app.command(
@@ -385,11 +393,27 @@ def presets(
         raise EffcliError("use one of --aliases and --examples", source="--aliases")
     if aliases:
         accepted, refused = name_table(family)
-        show(format, lambda v: v.preset_names(accepted, refused), svg=svg, html=html, wide=wide, title="effcli presets")
+        show(
+            format,
+            lambda v: v.preset_names(accepted, refused),
+            svg=svg,
+            html=html,
+            force=force,
+            wide=wide,
+            title="effcli presets",
+        )
         return
     if examples_:
         found = example_catalogue(family)
-        show(format, lambda v: v.example_presets(found), svg=svg, html=html, wide=wide, title="effcli presets")
+        show(
+            format,
+            lambda v: v.example_presets(found),
+            svg=svg,
+            html=html,
+            force=force,
+            wide=wide,
+            title="effcli presets",
+        )
         return
     entries = catalogue(family)
     names = list(example_files()) if family is None else []
@@ -398,6 +422,7 @@ def presets(
         lambda v: v.presets_with_pointers(entries, names),
         svg=svg,
         html=html,
+        force=force,
         wide=wide,
         title="effcli presets",
     )
@@ -445,7 +470,7 @@ def export(
         emit(text)
         return
     check_target(output, force=force, option="--output", suffixes=(".yaml", ".yml"))
-    write_text_atomic(output, text)
+    write_text_atomic(output, text, force=force, option="--output")
     print(f"Wrote {spec.name} to {output}", file=sys.stderr)
 
 
@@ -516,8 +541,8 @@ def build(
     plan = make_plan(spec, shape)
     check_keras_build(plan, materialize=True, force=force)
     warn(plan.warnings)
-    params = keras_engine.save_model(plan, output)
-    print(f"Saved {spec.name} ({' x '.join(map(str, shape))} input, {params:,} params) to {output}")
+    params = keras_engine.save_model(plan, output, force=force)
+    emit(f"Saved {spec.name} ({' x '.join(map(str, shape))} input, {params:,} params) to {output}\n")
 
 
 cache_app = typer.Typer(

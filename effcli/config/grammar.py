@@ -20,14 +20,24 @@ PLAN_RESOLUTIONS = (128, 640, 32)  # effcli plan's default MIN:MAX:STEP
 MAX_PLAN_RESOLUTIONS = 512
 _SUFFIXES = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
 NATIVE = "native"
+MAX_COUNT = 10**15  # --max-params / --max-macs
+# Digits, an optional fraction, an optional exponent, a suffix. No two parts can match the same digits, so a
+# failing match takes linear time (the old [0-9]*\.?[0-9]+ backtracked quadratically on a long run of digits).
+_COUNT = re.compile(r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGbB]?)\s*")
+
+
+def _shown(text: str, limit: int = 12) -> str:
+    """An option's text in a message: cut short past ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _size(text: str, value: str, option: str) -> int:
     if not (text.isascii() and text.isdigit()):
-        raise EffcliError(f"expected N, HxW or 'native', got '{value}' (e.g. 224, 193x257, native)", source=option)
+        raise EffcliError(
+            f"expected N, HxW or 'native', got '{_shown(value, 40)}' (e.g. 224, 193x257, native)", source=option
+        )
     if len(text) > 6 or not 1 <= int(text) <= MAX_RESOLUTION:
-        shown = text if len(text) <= 12 else text[:9] + "..."
-        raise EffcliError(f"sizes must be from 1 to {MAX_RESOLUTION}, got {shown}", source=option)
+        raise EffcliError(f"sizes must be from 1 to {MAX_RESOLUTION}, got {_shown(text)}", source=option)
     return int(text)
 
 
@@ -38,7 +48,9 @@ def parse_size(value: str, *, option: str = "--resolution") -> tuple[int, int] |
         return NATIVE
     parts = [p.strip() for p in text.replace("*", "x").split("x")]
     if len(parts) not in (1, 2):
-        raise EffcliError(f"expected N, HxW or 'native', got '{value}' (e.g. 224, 193x257, native)", source=option)
+        raise EffcliError(
+            f"expected N, HxW or 'native', got '{_shown(value, 40)}' (e.g. 224, 193x257, native)", source=option
+        )
     sizes = [_size(p, value, option) for p in parts]
     return (sizes[0], sizes[-1])
 
@@ -72,13 +84,13 @@ def saved_model_size(resolution: str | None) -> tuple[int, int] | None:
 
 
 def parse_count(text: str, option: str) -> int:
-    """'20M', '1.5G', '8e6', '5000000' -> an integer count."""
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGbB]?)\s*", text)
+    """'20M', '1.5G', '8e6', '5000000' -> an integer count from 1 to MAX_COUNT."""
+    match = _COUNT.fullmatch(text)  # linear time, however long the text
     if not match:
-        raise EffcliError(f"expected a count such as 20M, 1.5G or 5000000, got '{text}'", source=option)
-    value = float(match.group(1)) * _SUFFIXES[match.group(2).lower()]
-    if not math.isfinite(value) or value < 1 or value > 1e15:
-        raise EffcliError(f"must be from 1 to 1e15, got '{text}'", source=option)
+        raise EffcliError(f"expected a count such as 20M, 1.5G or 5000000, got '{_shown(text, 40)}'", source=option)
+    value = float(match.group(1)) * _SUFFIXES[match.group(2).lower()]  # float() of any length: never int() of it
+    if not math.isfinite(value) or value < 1 or value > MAX_COUNT:
+        raise EffcliError(f"must be from 1 to 1e15, got '{_shown(text, 40)}'", source=option)
     return int(value)
 
 
@@ -89,7 +101,7 @@ def parse_resolutions(text: str | None, default: tuple[int, int, int] = PLAN_RES
     else:
         parts = text.strip().split(":")
         if len(parts) > 3 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
-            raise EffcliError(f"expected N, MIN:MAX or MIN:MAX:STEP, got '{text}'", source="--resolution")
+            raise EffcliError(f"expected N, MIN:MAX or MIN:MAX:STEP, got '{_shown(text, 40)}'", source="--resolution")
         if any(len(p.strip()) > 6 for p in parts):  # int() of thousands of digits is slow, and far out of range
             raise EffcliError(f"sizes must be from 1 to {MAX_RESOLUTION}", source="--resolution")
         numbers = [int(p) for p in parts]

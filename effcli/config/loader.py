@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +30,15 @@ from effcli.core.limits import (
     FIELDS,
     INTEGER,
     MAX_CONFIG_BYTES,
+    MAX_INTEGER_DIGITS,
     NULL,
     NUMBER,
     STAGE_FIELDS,
     TEXT,
     TUPLE,
     Field,
+    show_integer,
+    strip_invisible,
 )
 from effcli.core.spec import (
     BLOCK_ALIASES,
@@ -50,6 +55,7 @@ from effcli.core.spec import (
     stackwise_lists,
 )
 from effcli.errors import EffcliError
+from effcli.files import read_input
 
 # --------------------------------------------------------------------------- checks
 
@@ -124,6 +130,8 @@ class _Checker:
         return None
 
     def integer(self, value: Any, name: str, spec: Field) -> int:
+        if isinstance(value, HugeInteger):
+            raise self.fail(name, f"must be {spec.bounds_text(_num)}, got {value}")
         if spec.choices:
             if isinstance(value, bool) or not isinstance(value, int) or not spec.in_bounds(value):
                 raise self.fail(name, f"must be {spec.bounds_text(_num)}, got {_show(value)}")
@@ -132,15 +140,20 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(name, f"expected an integer {bounds}, got {_show(value)}")
         if not spec.in_bounds(value):
-            raise self.fail(name, f"must be {bounds}, got {value}")
+            raise self.fail(name, f"must be {bounds}, got {_num(value)}")
         if spec.odd and value % 2 == 0:
             raise self.fail(name, f"must be odd (1, 3, 5, ...), got {value}")
         return value
 
     def number(self, value: Any, name: str, spec: Field) -> float:
+        if isinstance(value, HugeInteger):
+            raise self.fail(name, f"must be in {spec.bounds_text(_num)}, got {value}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(name, f"expected a number, got {_show(value)}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an int beyond any float
+            raise self.fail(name, f"must be in {spec.bounds_text(_num)}, got {_show(value)}") from None
         if not math.isfinite(value):
             raise self.fail(name, f"must be a finite number, got {value}")
         if not spec.in_bounds(value):
@@ -155,8 +168,9 @@ class _Checker:
     def text(self, value: Any, name: str, spec: Field) -> str:
         if not isinstance(value, str):
             raise self.fail(name, f"expected a string, got {_show(value)}")
-        if spec.nonblank and not value.strip():
-            raise self.fail(name, "must not be empty")
+        if spec.nonblank and not strip_invisible(value):
+            shown = "" if not value else f" (it holds only invisible characters: {ascii(value[:8])[1:-1]})"
+            raise self.fail(name, f"must not be empty{shown}; give a visible name")
         return value
 
     def items(self, value: Any, name: str, spec: Field) -> tuple:
@@ -187,6 +201,8 @@ class _Checker:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, HugeInteger):
+        return str(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -206,7 +222,23 @@ def _show(value: Any) -> str:
 def _num(value: float) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{value:g}" if isinstance(value, float) else show_integer(value)
+
+
+class HugeInteger:
+    """An integer of more than MAX_INTEGER_DIGITS digits in a config, kept as its length: never a valid value.
+
+    YAML's and JSON's own constructors would call int() on it (Python refuses more than 4300 decimal digits,
+    and base 60 costs quadratic time), and printing it in an error would call str(); this is neither.
+    """
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def __str__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+    __repr__ = __str__
 
 
 def parse_spec(data: Any, *, source: str) -> BackboneSpec:
@@ -239,7 +271,7 @@ def _parse_family(data: dict, check: _Checker) -> FamilyRules:
 def _parse_globals(data: dict, check: _Checker, rules: FamilyRules) -> dict[str, Any]:
     out: dict[str, Any] = {"family": rules.name}
     if "name" in data:
-        out["name"] = check.field("name", data["name"]).strip()
+        out["name"] = strip_invisible(check.field("name", data["name"]))
     else:
         out["name"] = Path(check.source).stem if check.source.endswith((".yaml", ".yml")) else "custom"
     for key in ("description", "native_resolution", "width_coefficient", "depth_coefficient", "depth_divisor"):
@@ -489,7 +521,7 @@ def _parse_keras_hub(data: dict, check: _Checker) -> BackboneSpec:
         "drop_rate": check.field("dropout", data["dropout"]) if "dropout" in data else 0.2,
     }
     if "name" in data:
-        values["name"] = check.field("name", data["name"]).strip()
+        values["name"] = strip_invisible(check.field("name", data["name"]))
     else:
         values["name"] = Path(check.source).stem if check.source.endswith((".yaml", ".yml", ".json")) else "custom"
     for key in ("description", "native_resolution", "depth_divisor", "trainable"):
@@ -643,27 +675,23 @@ def _rescaled(values: tuple[float, ...], new: float, key: str, spec: BackboneSpe
 
 
 def load_spec(path: str | Path) -> BackboneSpec:
-    """Read and validate a YAML config file (yaml.safe_load only)."""
+    """Read and validate a YAML (or a keras-hub preset's JSON) config file (yaml.safe_load only).
+
+    The file is read through :func:`effcli.files.read_input`: a FIFO, device, socket or folder is refused at once
+    (never waited on), the size is checked on the open descriptor, and every OS error names the file.
+    """
     import yaml
 
     source = str(path)
     file = Path(path)
+    what = "a JSON config file" if file.suffix.lower() == ".json" else "a YAML config file"
     try:
-        if not file.exists():
-            raise EffcliError("no such file", source=source)
-        if file.is_dir():
-            raise EffcliError("is a directory, expected a YAML config file", source=source)
-        size = file.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise EffcliError(
-                f"too large for a stage config ({size:,} bytes; at most {MAX_CONFIG_BYTES:,})", source=source
-            )
-        with open(file, "rb") as handle:  # re-check the size read: the file may be a FIFO or growing
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except (OSError, ValueError) as exc:  # ValueError: e.g. an embedded NUL in the path
-        raise EffcliError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", source=source) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise EffcliError(f"too large for a stage config (more than {MAX_CONFIG_BYTES:,} bytes)", source=source)
+        raw = read_input(file, source=source, max_bytes=MAX_CONFIG_BYTES, what=what)
+    except EffcliError:
+        missing = _missing(file)
+        if missing:
+            raise EffcliError(missing, source=source) from None
+        raise
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -686,6 +714,23 @@ def load_spec(path: str | Path) -> BackboneSpec:
     return parse_spec(data, source=source)
 
 
+def _missing(file: Path) -> str | None:
+    """Why ``file`` could not be read, when it does not exist (after the read failed): for a plainer message."""
+    try:
+        os.stat(file)
+    except FileNotFoundError:
+        if not os.path.islink(file):
+            return "no such file"
+        try:
+            target = os.readlink(file)
+        except (OSError, ValueError):
+            return "no such file: it is a symbolic link to a missing file"
+        return f"no such file: the symbolic link points to {target!r}, which does not exist"
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _parse_json(text: str, source: str) -> Any:
     """A JSON config (duplicate keys refused, as in YAML)."""
     import json
@@ -698,8 +743,12 @@ def _parse_json(text: str, source: str) -> Any:
             out[key] = value
         return out
 
+    def integer(digits: str) -> int | HugeInteger:
+        count = len(digits.lstrip("-"))
+        return HugeInteger(count) if count > MAX_INTEGER_DIGITS else int(digits)
+
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        return json.loads(text, object_pairs_hook=pairs, parse_int=integer)
     except RecursionError:
         raise EffcliError("invalid JSON: nested too deeply for a stage config", source=source) from None
     except ValueError as exc:
@@ -710,11 +759,10 @@ def _parse_yaml(text: str) -> Any:
     """Parse once: compose the node graph, refuse duplicate keys on it, construct from it (safe tags only).
 
     libyaml's C parser (``yaml.CSafeLoader``, about 9x faster) when PyYAML has it,
-    else the pure-Python one; both construct only YAML's standard types.
+    else the pure-Python one; both construct only YAML's standard types (integers past MAX_INTEGER_DIGITS
+    as :class:`HugeInteger`).
     """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         if node is None:  # an empty document
@@ -723,6 +771,53 @@ def _parse_yaml(text: str) -> Any:
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+@cache
+def _loader_class() -> type:
+    """yaml.CSafeLoader (or SafeLoader) whose integers past MAX_INTEGER_DIGITS are :class:`HugeInteger`."""
+    import yaml
+
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
+
+    def construct_int(loader, node) -> int | HugeInteger:
+        digits = _yaml_integer_digits(loader.construct_scalar(node))
+        if digits > MAX_INTEGER_DIGITS:
+            return HugeInteger(digits)
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+    Loader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    return Loader
+
+
+def _yaml_integer_digits(text: str) -> int:
+    """About how many decimal digits a YAML 1.1 integer has (exact in base 10), from its text alone.
+
+    Bases 2, 8, 16 and 60 (``1:30:00``), signs and ``_`` as PyYAML reads them; 0 when the text is no
+    integer (PyYAML's constructor then reports it).
+    """
+    body = str(text).replace("_", "").lstrip("+-")
+    if body[:2] in ("0b", "0x"):
+        base, digits, groups = (2 if body[1] == "b" else 16), body[2:], 1
+    elif ":" in body:  # base 60: the first group in base 10, then one base-60 digit per group
+        parts = body.split(":")
+        base, digits, groups = 10, parts[0], len(parts)
+    elif body.startswith("0"):
+        base, digits, groups = 8, body[1:], 1
+    else:
+        base, digits, groups = 10, body, 1
+    digits = digits.lstrip("0")
+    if not digits:
+        return 1 if groups == 1 else 2
+    if base == 10 and groups == 1:
+        return len(digits) if digits.isascii() and digits.isdigit() else 0
+    head = digits[:6]  # few enough digits that their log10 is not rounded up to the next integer
+    try:
+        log10 = math.log10(int(head, base)) + (len(digits) - len(head)) * math.log10(base)
+    except ValueError:
+        return 0
+    return math.floor(log10 + (groups - 1) * math.log10(60)) + 1
 
 
 def _reject_duplicate_keys(node) -> None:

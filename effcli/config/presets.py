@@ -12,6 +12,7 @@ exist, a note on stderr says which was used.
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache, lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from effcli.config import names
 from effcli.config.loader import load_spec
 from effcli.config.names import ALIASES, Match, Refusal
+from effcli.core.limits import strip_invisible
 from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
 
@@ -108,6 +110,21 @@ def _note(message: str) -> None:
     print(f"Note: {message}", file=sys.stderr)
 
 
+def _name_exists(target: str) -> bool:
+    """Whether a file system entry of that name is there, even a dangling symbolic link or a loop.
+
+    An error other than 'no such file' (a name too long, an unreadable folder, a NUL) counts as there:
+    the config loader then reports it against the file.
+    """
+    try:
+        os.lstat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
 def _file_exists(path: Path) -> bool:
     try:
         return path.is_file()
@@ -126,6 +143,15 @@ def resolve(target: str) -> BackboneSpec:
     Says on stderr which preset an ecosystem name resolved to, and which was used when a file in the current
     folder has the same name as a preset or example (the name wins; ``./NAME`` is the file).
     """
+    if not strip_invisible(target) and not _name_exists(target):
+        what = "an empty name" if not target else "an empty name (only invisible characters)"
+        raise EffcliError(f"{what}; give a preset name or the path of a YAML config file", source=repr(target))
+    if target.lower().endswith(".keras"):  # summary, explain and compare take these before calling resolve
+        raise EffcliError(
+            "is a saved Keras model; this command takes a preset name or a YAML/JSON stage config "
+            "(summary, explain and compare read .keras files)",
+            source=target,
+        )
     found = names.lookup(target, preset_files())
     path = Path(target)
     if isinstance(found, Refusal):
@@ -145,11 +171,7 @@ def resolve(target: str) -> BackboneSpec:
         if note:
             _note(note)
         return load_preset(found.preset)
-    looks_like_file = path.suffix.lower() in (".yaml", ".yml") or "/" in target or "\\" in target
-    try:
-        exists = path.exists()
-    except (OSError, ValueError):  # unreadable parent folder, or a name no file system accepts
-        exists = True  # let load_spec report it against the file
-    if exists or looks_like_file:
-        return load_spec(path)
+    looks_like_file = path.suffix.lower() in (".yaml", ".yml", ".json") or "/" in target or "\\" in target
+    if looks_like_file or _name_exists(target):  # a dangling link or a loop too: reported against the file
+        return load_spec(target)
     raise unknown_model(target)

@@ -14,6 +14,7 @@ Import-light on purpose: the standard library and effcli's own small modules onl
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,9 @@ MAX_DEPTH_DIVISOR = 1024
 MAX_EXPAND_RATIO = 64
 MAX_CONFIG_BYTES = 1_000_000  # a stage config is a few hundred bytes; refuse to parse megabytes
 MAX_BLOCKS = 20_000  # far beyond any real network; keeps absurd depths instant and bounded
+MAX_INTEGER_DIGITS = 40  # a longer integer is never a valid value: shown by its length, never converted or printed
+MAX_PHI = 100.0  # scale --phi: EfficientNet-B7 is phi 6; the depth coefficient overflows its bound long before
+MIN_COMPOUND_BASE, MAX_COMPOUND_BASE = 0.01, 100.0  # scale --alpha/--beta/--gamma: 1.2, 1.1, 1.15 in the paper
 
 # The kinds of field: a whole number, a real number, one of a set of strings, free
 # text, true/false, null only, or a fixed-length list of other fields.
@@ -52,7 +56,7 @@ class Field:
     choices: tuple = ()  # CHOICE: the valid strings; INTEGER: the only valid values (instead of bounds)
     nullable: bool = False  # null is accepted (and means "the default")
     odd: bool = False  # INTEGER: must be odd
-    nonblank: bool = False  # TEXT: must hold a non-space character
+    nonblank: bool = False  # TEXT: must hold a visible character (see :func:`strip_invisible`)
     required: bool = False  # stage fields: required in every family
     items: tuple[Field, ...] = ()  # TUPLE: one field per position
     default: Any = None  # documented in the schema
@@ -86,17 +90,17 @@ class Field:
                 and self.in_bounds(value)
                 and (not self.odd or value % 2 == 1)
             )
-        if self.kind == NUMBER:
+        if self.kind == NUMBER:  # an int is finite however large (math.isfinite would overflow on it)
             return (
                 isinstance(value, (int, float))
                 and not isinstance(value, bool)
-                and math.isfinite(value)
+                and (isinstance(value, int) or math.isfinite(value))
                 and self.in_bounds(value)
             )
         if self.kind == CHOICE:
             return isinstance(value, str) and value in self.choices
         if self.kind == TEXT:
-            return isinstance(value, str) and (not self.nonblank or bool(value.strip()))
+            return isinstance(value, str) and (not self.nonblank or bool(strip_invisible(value)))
         if self.kind == BOOLEAN:
             return isinstance(value, bool)
         if self.kind == TUPLE:
@@ -277,21 +281,65 @@ FIELDS: dict[str, Field] = {
 }
 
 
+# The options of `effcli scale` that are no config field. Bounded so that the compound rule cannot overflow:
+# base^phi is at most 100^100 = 1e200, and base resolution x 1e200 is a finite float.
+OPTION_FIELDS = _table(
+    Field("phi", NUMBER, "scale --phi: the compound scaling exponent.", low=-MAX_PHI, high=MAX_PHI),
+    Field("alpha", NUMBER, "scale --alpha: depth base.", low=MIN_COMPOUND_BASE, high=MAX_COMPOUND_BASE, default=1.2),
+    Field("beta", NUMBER, "scale --beta: width base.", low=MIN_COMPOUND_BASE, high=MAX_COMPOUND_BASE, default=1.1),
+    Field(
+        "gamma", NUMBER, "scale --gamma: resolution base.", low=MIN_COMPOUND_BASE, high=MAX_COMPOUND_BASE, default=1.15
+    ),
+)
+
+# Characters that show nothing on their own: controls, format characters (zero-width space, BOM, word
+# joiner), surrogates, and every kind of space or line/paragraph separator.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the invisible characters at either end (by Unicode category, not by a list)."""
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]) in INVISIBLE_CATEGORIES:
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]) in INVISIBLE_CATEGORIES:
+        end -= 1
+    return text[start:end]
+
+
+def integer_digits(value: int) -> int:
+    """How many decimal digits ``value`` has, without str() (which refuses more than 4300 digits)."""
+    magnitude = abs(value)
+    if magnitude < 10**MAX_INTEGER_DIGITS:
+        return len(str(magnitude))
+    digits = math.floor(math.log10(magnitude)) + 1  # math.log10 takes an int of any size
+    return digits - 1 if digits <= 100_000 and magnitude < 10 ** (digits - 1) else digits  # float rounding
+
+
+def show_integer(value: int) -> str:
+    """An integer as a message shows it: in full, or ``an integer of 5000 digits`` past MAX_INTEGER_DIGITS."""
+    if abs(value) < 10**MAX_INTEGER_DIGITS:
+        return str(value)
+    return f"an integer of {integer_digits(value)} digits"
+
+
 def _g(value: Any) -> str:
-    """A number as options show it: 0, 100, 0.25, 1e+09, nan; an integer in full."""
+    """A number as options show it: 0, 100, 0.25, 1e+09, nan; an integer in full (or by its length if huge)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return repr(value)
-    return str(value) if isinstance(value, int) else f"{value:g}"
+    return show_integer(value) if isinstance(value, int) else f"{value:g}"
 
 
 def check(name: str, value: Any, *, source: str, message: str | None = None) -> Any:
-    """Check an option's value against the config field ``name``; raise EffcliError naming ``source``.
+    """Check an option's value against the field ``name`` (a config field, or one of OPTION_FIELDS).
+
+    Raises EffcliError naming ``source``.
 
     ``message``: a format string with ``{value}`` and ``{bounds}`` in place of the
     default (``must be a number in (0, 100], got 0`` and ``must be an integer from
     1 to 1024, got 0``), for values derived from the option rather than given.
     """
-    limit = FIELDS[name]
+    limit = FIELDS[name] if name in FIELDS else OPTION_FIELDS[name]
     if value is not None and limit.accepts(value):
         return value
     if message is None and not limit.bounded:
@@ -309,6 +357,37 @@ class _Shown:
         self.value = value
 
     def __format__(self, spec: str) -> str:
-        if spec and isinstance(self.value, (int, float)) and not isinstance(self.value, bool):
-            return format(self.value, spec)
+        value = self.value
+        number = isinstance(value, float) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**MAX_INTEGER_DIGITS
+        )  # a huge int is shown by its length
+        if spec and number:
+            return format(value, spec)
         return _g(self.value)
+
+
+# --------------------------------------------------------------------------- saved .keras models
+# What a saved model may declare, checked by effcli.engines.archive before Keras is
+# imported or a byte of the model is decompressed into memory. Every limit is far
+# above any legitimate EfficientNet: the largest (EfficientNet-L2, ~480M parameters;
+# EfficientNetV2-XL, ~208M) are under 2 GB of float32 weights, about 1,300 layers
+# and under 2 MB of config.json (keras.applications with a classifier measured:
+# V2-L 1,031 layers, 1.0 MB config, 479 MB weights).
+
+MAX_KERAS_FILE_BYTES = 16 * 2**30  # the archive on disk: 2e9 float32 parameters (the build guard's limit) twice over
+MAX_KERAS_MEMBERS = 1000  # Keras writes 3 members (effcli 4); room for assets
+MAX_KERAS_DIRECTORY_BYTES = 2**20  # the zip's central directory, read whole by zipfile: 1,000 long names fit
+MAX_KERAS_CONFIG_BYTES = 16 * 2**20  # config.json: ~1 KB a layer; its parse costs up to ~25x its size in memory
+MAX_KERAS_WEIGHTS_BYTES = 16 * 2**30  # model.weights.h5: 2e9 parameters, even as float64
+MAX_KERAS_MEMBER_BYTES = 2**30  # any other member (metadata.json, effcli.json, assets)
+MAX_KERAS_UNCOMPRESSED_BYTES = MAX_KERAS_WEIGHTS_BYTES + 2**30  # all members together, as declared
+# Keras stores members uncompressed (1:1); a re-zipped config.json compresses ~55:1.
+# A member declared larger than the floor that expands more than this is a zip bomb.
+MAX_KERAS_COMPRESSION_RATIO = 100
+KERAS_COMPRESSION_RATIO_FLOOR = 64 * 2**20
+MAX_KERAS_LAYERS = 10_000  # counted through nested models; 7x the largest EfficientNet
+MAX_KERAS_NESTING = 16  # models inside models (keras.applications nests none, a fine-tuned wrapper one)
+MAX_KERAS_DESCRIPTION_BYTES = MAX_CONFIG_BYTES  # effcli.json, effcli's description: a config and an input shape
+# Per layer, the YAML side's bounds apply: kernel sizes up to MAX_KERNEL, an input of
+# at most MAX_RESOLUTION x MAX_RESOLUTION x MAX_CHANNELS, and filters, units and any
+# layer's channels up to MAX_FILTERS (EfficientNet-L2's widest layer has 16,512).

@@ -45,6 +45,7 @@ from typing import Any
 from effcli import __version__
 from effcli.core.plan import BackbonePlan, LayerPlan, Shape, block_layers_for
 from effcli.core.report import BlockMeasure, Count, LayerMeasure, Measurements
+from effcli.errors import EffcliError
 from effcli.files import atomic_target
 
 NAME = "keras"
@@ -96,9 +97,24 @@ def import_keras():
     global _keras
     if _keras is None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        if backend.strip().lower() == "tensorflow":
+            os.environ["KERAS_BACKEND"] = "tensorflow"  # Keras itself takes only the exact spelling
+        else:
+            raise EffcliError(
+                f"'{backend}': effcli builds with Keras on TensorFlow; unset KERAS_BACKEND or set it to tensorflow "
+                "(or use --engine analytic, which needs no Keras)",
+                source="KERAS_BACKEND",
+            )
         with native_stderr_silenced():
-            import keras
+            try:
+                import keras
+            except ImportError as exc:  # a broken or partial install, not a bug of effcli's
+                raise EffcliError(
+                    f"cannot import Keras on TensorFlow ({exc}); reinstall effcli with pip "
+                    "(or use --engine analytic, which needs no Keras)",
+                    source="keras",
+                ) from None
 
             try:
                 import absl.logging
@@ -492,7 +508,7 @@ def decode_name(model_name: str) -> tuple[str, dict[str, Any] | None]:
     return plain, description
 
 
-def save_model(plan: BackbonePlan, path: Path) -> int:
+def save_model(plan: BackbonePlan, path: Path, *, force: bool = False) -> int:
     """Build with real weights and save a portable .keras file atomically; returns the parameter count.
 
     Every block is built from its layers (no custom class), and the file carries
@@ -502,7 +518,7 @@ def save_model(plan: BackbonePlan, path: Path) -> int:
     with native_stderr_silenced() as stream, spinner(stream, f"Building {plan.info.name} with Keras..."):
         import_keras()
         model = build_model(plan, portable=True, name=encode_name(plan.info.name, description))
-        with atomic_target(path) as temporary:
+        with atomic_target(path, force=force, option="--output") as temporary:
             model.save(temporary)
             with zipfile.ZipFile(temporary, "a") as archive:
                 archive.writestr(DESCRIPTION_MEMBER, json.dumps(description, indent=2) + "\n")

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from effcli.core.families import FAMILIES, LITE, V1, V2
+from effcli.core.limits import MAX_KERAS_DESCRIPTION_BYTES
 from effcli.core.plan import (
     SE_ROLES,
     STAGE_KINDS,
@@ -60,6 +61,7 @@ from effcli.core.report import (
     Report,
     assemble,
 )
+from effcli.engines.archive import NOT_A_BACKBONE, check_saved_model, read_member
 from effcli.engines.keras_engine import (
     DESCRIPTION_MEMBER,
     conv_macs,
@@ -265,6 +267,57 @@ def _family(blocks: list[BlockPlan]) -> str:
     return V1 if any(block.se_filters for block in blocks) else LITE
 
 
+def _total_stride(keras, model) -> int:
+    """The product of the strides of the model's 2-D layers (32 for an EfficientNet): its smallest input side."""
+    total = 1
+    for layer, _ in (leaf for top in model.layers for leaf in _leaf_layers(top, ())):
+        strides = getattr(layer, "strides", None)
+        if isinstance(layer, keras.layers.Layer) and isinstance(strides, (tuple, list)) and len(strides) == 2:
+            total *= max(int(strides[0]), 1)
+    return total
+
+
+def _check_backbone(keras, model, path: Path) -> None:
+    """Refuse a loaded model that is not a single-input 2-D image backbone (config.json was checked already)."""
+    if not isinstance(getattr(model, "inputs", None), list) or len(model.inputs) != 1:
+        raise EffcliError("not a single-input functional Keras model", source=str(path))
+    leaves = [leaf for top in model.layers for leaf, _ in _leaf_layers(top, ())]
+    for layer in leaves:
+        kind = type(layer).__name__
+        if kind.endswith(("1D", "3D", "1DTranspose", "3DTranspose")):
+            raise EffcliError(f"{NOT_A_BACKBONE}: layer {layer.name!r} is {kind}", source=str(path))
+    shape = tuple(model.inputs[0].shape)
+    if len(shape) != 4:
+        raise EffcliError(
+            f"{NOT_A_BACKBONE}: its input has the shape {shape}; expected (batch, height, width, channels)",
+            source=str(path),
+        )
+    if not any(isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)) for layer in leaves):
+        raise EffcliError(f"{NOT_A_BACKBONE}: it has no Conv2D layer", source=str(path))
+
+
+def _retrace(keras, model, path: Path, size: tuple[int, int], channels: int):
+    """The model re-traced at ``size``; a size its strides cannot take is the user's error."""
+    stride = _total_stride(keras, model)
+    too_small = (
+        f"the resolution {size[0]}x{size[1]} is too small for this model: its strides reduce the input "
+        f"{stride} times; give --resolution {stride} or more"
+    )
+    try:
+        new_input = keras.Input(shape=(size[0], size[1], channels), name="input_layer")
+        traced = keras.models.clone_model(model, input_tensors=new_input)
+    except Exception as exc:  # a negative dimension inside Keras, ...
+        if min(size) < stride:
+            raise EffcliError(too_small, source=str(path)) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EffcliError(f"cannot re-trace the model at {size[0]}x{size[1]}: {first}", source=str(path)) from None
+    for layer in traced.layers:
+        output = shape_of(layer.output) if hasattr(layer, "output") else ()
+        if len(output) == 3 and 0 in output[:2]:
+            raise EffcliError(too_small, source=str(path))
+    return traced
+
+
 def _load(keras, path: Path, size: tuple[int, int] | None):
     """The loaded model, re-traced at ``size`` if given; every refusal is an EffcliError."""
     try:
@@ -272,14 +325,12 @@ def _load(keras, path: Path, size: tuple[int, int] | None):
     except Exception as exc:  # a broken zip, an unknown layer, a Lambda refused by safe_mode, ...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EffcliError(f"cannot load the model: {first}", source=str(path)) from None
-    if not isinstance(getattr(model, "inputs", None), list) or len(model.inputs) != 1:
-        raise EffcliError("not a single-input functional Keras model", source=str(path))
+    _check_backbone(keras, model, path)
     saved = tuple(model.input_shape[1:])
     if size is not None or None in saved[:2]:
         if size is None:
             raise EffcliError(f"the model accepts any input size {saved}; give one with --resolution", source=str(path))
-        new_input = keras.Input(shape=(size[0], size[1], saved[2]), name="input_layer")
-        model = keras.models.clone_model(model, input_tensors=new_input)
+        model = _retrace(keras, model, path, size, saved[2])
     return model
 
 
@@ -353,9 +404,12 @@ def _find_description(path: Path, model) -> tuple[str, dict[str, Any] | None, st
         with zipfile.ZipFile(path) as archive:
             if DESCRIPTION_MEMBER not in archive.namelist():
                 return name, None, None
-            description = json.loads(archive.read(DESCRIPTION_MEMBER).decode("utf-8"))
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raw = read_member(archive, DESCRIPTION_MEMBER, MAX_KERAS_DESCRIPTION_BYTES, str(path))
+        description = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError, zipfile.BadZipFile) as exc:
         return name, None, f"its {DESCRIPTION_MEMBER} cannot be read ({exc})"
+    except EffcliError as exc:
+        return name, None, exc.detail
     if not isinstance(description, dict):
         return name, None, f"its {DESCRIPTION_MEMBER} is not a mapping"
     return name, description, None
@@ -461,15 +515,20 @@ def _read_with_description(keras, model, path: Path, pyramid: str) -> tuple[Back
 
 
 def read_saved_model(
-    path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras"
+    path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras", force: bool = False
 ) -> tuple[BackbonePlan, Measurements]:
     """The block plan of a saved .keras model (safe_mode=True) and the numbers read off its layers.
 
     With ``size`` the model is re-traced at that input size (needed when it was
     saved with a free input size). A file with effcli's description reads into the
     plan of its config (verified against its layers), any other from its graph.
+
+    Before Keras is imported, :func:`effcli.engines.archive.check_saved_model`
+    checks the file, its zip and what its config.json declares against effcli's
+    limits and the build guard (``force`` skips only the guard).
     """
     check_pyramid_convention(pyramid)
+    check_saved_model(path, resized=size is not None, force=force)
     with native_stderr_silenced() as stream, spinner(stream, f"Loading {path.name} with Keras..."):
         keras = import_keras()
         try:
@@ -478,6 +537,8 @@ def read_saved_model(
             keras.backend.clear_session()
 
 
-def inspect_saved_model(path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras") -> Report:
+def inspect_saved_model(
+    path: Path, size: tuple[int, int] | None, *, pyramid: str = "keras", force: bool = False
+) -> Report:
     """A Report of a saved .keras model: effcli's own builds, keras-cv and keras.applications EfficientNets."""
-    return assemble(*read_saved_model(path, size, pyramid=pyramid))
+    return assemble(*read_saved_model(path, size, pyramid=pyramid, force=force))

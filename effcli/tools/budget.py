@@ -76,10 +76,10 @@ def compound(
             source="--phi",
             message=f"{phi:g} gives a {what} of {{value:.4g}}; coefficients must be in {{bounds}}",
         )
-    resolution = round(resolution_exact)
+    resolution = round(resolution_exact) if resolution_exact <= 2 * MAX_RESOLUTION else MAX_RESOLUTION + 1
     if not 1 <= resolution <= MAX_RESOLUTION:
         raise EffcliError(
-            f"{phi:g} gives a resolution of {resolution_exact:.1f}; it must be from 1 to {MAX_RESOLUTION}",
+            f"{phi:g} gives a resolution of {resolution_exact:.6g}; it must be from 1 to {MAX_RESOLUTION}",
             source="--phi",
         )
     return Compound(phi, alpha, beta, gamma, base_resolution, depth, width, resolution_exact, resolution)

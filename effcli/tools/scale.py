@@ -211,6 +211,14 @@ def scale(
     from effcli.config.grammar import input_shape
     from effcli.tools.budget import compound
 
+    # Every number option within the table's bounds first (nan and inf included), whether or not --phi
+    # uses it: the bounds keep base^phi and the resolution finite (at most 100^100 x 8192).
+    for name, value in (("phi", phi), ("alpha", alpha), ("beta", beta), ("gamma", gamma)):
+        if value is not None:
+            limits.check(name, value, source=f"--{name}")
+    for name, option, value in (("width_coefficient", "--width", width), ("depth_coefficient", "--depth", depth)):
+        if value is not None:
+            limits.check(name, value, source=option)
     base_shape = input_shape(base, resolution)
     rule = None
     if phi is not None:

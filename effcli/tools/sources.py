@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from effcli.core.report import Report
-from effcli.errors import EffcliError
 
 
 def report_for(
@@ -17,10 +16,8 @@ def report_for(
     if target.lower().endswith(".keras"):
         from effcli.engines.saved_model import inspect_saved_model
 
-        path = Path(target)
-        if not path.is_file():
-            raise EffcliError("no such file" if not path.exists() else "not a file", source=target)
-        return inspect_saved_model(path, saved_model_size(resolution), pyramid=pyramid)
+        # missing, FIFO, directory, unreadable, too large: checked by inspect_saved_model before Keras is imported
+        return inspect_saved_model(Path(target), saved_model_size(resolution), pyramid=pyramid, force=force)
     from effcli.config.presets import resolve
     from effcli.engines import summarize
 

@@ -1,0 +1,540 @@
+"""No clobbering (exclusive create of every output) and Ctrl-C / SIGTERM at any moment, through the real `effcli`.
+
+Every output (--save, -o, --svg, --html, build's .keras) is written to a hidden
+temporary file beside the target and published with an exclusive create unless
+--force: parallel runs on one name leave exactly one winner, a file that appears
+while effcli works is left untouched, and a signal leaves either no file or the
+complete one, never a temporary. Every case runs the installed console script in
+a process of its own, with a timeout, so that a regression fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from effcli.errors import EffcliError
+from effcli.files import atomic_target
+
+_SCRIPT = Path(sys.executable).parent / "effcli"
+EFFCLI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "effcli"]
+TIMEOUT = 60  # seconds for one analytic run: a hang guard, not a speed target
+KERAS_TIMEOUT = 300
+_DROPPED = (
+    "EFFCLI_ENGINE",
+    "EFFCLI_DEBUG",
+    "COLUMNS",
+    "LINES",
+    "PYTHONIOENCODING",
+    "KERAS_BACKEND",
+    "PYTHONPATH",
+    "PYTHONUNBUFFERED",
+)
+
+
+def make_env(cache: Path, **extra: str) -> dict[str, str]:
+    """The environment of one effcli process: its own cache, the analytic engine, nothing inherited that matters."""
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
+    env.update(EFFCLI_CACHE_DIR=str(cache), EFFCLI_ENGINE="analytic", PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+    return subprocess.run([*EFFCLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.fixture
+def work(tmp_path) -> Path:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    return make_env(tmp_path / "cache")
+
+
+# =============================================================== 1. no clobbering: parallel runs on one name
+
+MODELS = ["b0", "b1", "b2", "b3", "s", "v1-b0", "v1-b1", "lite0"]
+N = 8
+
+# name: (the i-th run's arguments, option, target)
+RACES = {
+    "scale --save": (lambda i: ["scale", "-w", f"1.{i + 1}", "-d", "1", "--save", "same.yaml"], "--save", "same.yaml"),
+    "export -o": (lambda i: ["export", MODELS[i], "-o", "same.yaml"], "--output", "same.yaml"),
+    "export --form keras-hub": (
+        lambda i: ["export", MODELS[i], "--output", "same.yml", "--form", "keras-hub"],
+        "--output",
+        "same.yml",
+    ),
+    "summary --svg": (lambda i: ["summary", MODELS[i], "--svg", "same.svg"], "--svg", "same.svg"),
+    "compare --html": (lambda i: ["compare", MODELS[i], "b0", "--html", "same.html"], "--html", "same.html"),
+}
+
+# Makes every process wait, just before it publishes its file, until all N have got there: the
+# exclusive create at the end (not the check at the start) must be what stops the losers.
+BARRIER = textwrap.dedent(
+    """
+    import os, time
+
+    _folder = os.environ.get("EFFCLI_TEST_BARRIER")
+    if _folder:
+        _link = os.link
+
+        def link(*args, **kwargs):
+            open(os.path.join(_folder, str(os.getpid())), "w").close()
+            deadline = time.monotonic() + 30
+            while len(os.listdir(_folder)) < int(os.environ["EFFCLI_TEST_PARTIES"]) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            return _link(*args, **kwargs)
+
+        os.link = link
+    """
+)
+
+
+def race(work: Path, env: dict[str, str], make_args, n: int = N) -> list[tuple[list[str], subprocess.Popen]]:
+    started = []
+    for i in range(n):
+        args = make_args(i)
+        process = subprocess.Popen(
+            [*EFFCLI, *args], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        started.append((args, process))
+    results = []
+    for args, process in started:
+        try:
+            out, err = process.communicate(timeout=TIMEOUT * 2)
+        except subprocess.TimeoutExpired:
+            for _, other in started:
+                other.kill()
+            raise
+        results.append((args, process.returncode, out, err))
+    return results
+
+
+def solo(args: list[str], tmp_path: Path, target: str) -> bytes:
+    """The target that ``args`` writes when alone (in a folder of its own)."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path, prefix="solo-"))
+    result = run(args, folder, make_env(tmp_path / "cache"))
+    assert result.returncode == 0, result.stderr
+    return (folder / target).read_bytes()
+
+
+def check_one_winner(results, work: Path, tmp_path: Path, option: str, target: str, *, exact: bool) -> None:
+    created = (
+        f"Error: {option}: '{target}' was created by another program while effcli was working; it was left alone "
+        "and nothing was written (use --force to overwrite it)"
+    )
+    exists = f"Error: {option}: '{target}' exists; use --force to overwrite it"
+    winners = [r for r in results if r[1] == 0]
+    assert len(winners) == 1, [(r[1], r[3]) for r in results]
+    for args, code, out, err in results:
+        if code == 0:
+            continue
+        assert code == 2, (args, err)
+        assert out == "", (args, out)
+        lines = err.splitlines()
+        assert len(lines) == 1, (args, err)
+        assert lines[0] == created or (not exact and lines[0] == exists), (args, err)
+    assert names(work) == [target]  # the one file; no `.same.yaml.*` temporary left
+    published = (work / target).read_bytes()
+    if target.endswith((".yaml", ".yml")):
+        assert isinstance(yaml.safe_load(published), dict)
+    winner_args = winners[0][0]
+    assert published == solo(winner_args, tmp_path, target)  # the winner's file, whole
+
+
+@pytest.mark.parametrize("kind", ["scale --save", "export -o", "summary --svg", "compare --html"])
+def test_parallel_runs_on_one_name_leave_exactly_one_winner(work, env, tmp_path, kind):
+    make_args, option, target = RACES[kind]
+    results = race(work, env, make_args)
+    check_one_winner(results, work, tmp_path, option, target, exact=False)
+
+
+@pytest.mark.parametrize("kind", ["scale --save", "export --form keras-hub", "summary --svg"])
+def test_the_exclusive_create_stops_the_losers_at_the_end(work, tmp_path, kind):
+    """All runs pass the up-front check; the publish itself decides."""
+    make_args, option, target = RACES[kind]
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(BARRIER)
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    env = make_env(
+        tmp_path / "cache", PYTHONPATH=str(hooks), EFFCLI_TEST_BARRIER=str(barrier), EFFCLI_TEST_PARTIES=str(N)
+    )
+    results = race(work, env, make_args)
+    assert len(os.listdir(barrier)) == N  # every run reached the publish
+    check_one_winner(results, work, tmp_path, option, target, exact=True)
+
+
+# how to tell from its file which run wrote it
+AUTHOR = {
+    "scale --save": lambda text, i: yaml.safe_load(text)["name"] == f"efficientnetv2_b0_w1.{i + 1}_d1",
+    "export -o": lambda text, i: f" from {MODELS[i]}\n" in text.splitlines(keepends=True)[1],
+}
+
+
+@pytest.mark.parametrize("kind", list(AUTHOR))
+def test_parallel_runs_with_force_all_succeed_and_leave_one_whole_file(work, env, tmp_path, kind):
+    make_args, _, target = RACES[kind]
+
+    def forced(i):
+        return [*make_args(i), "--force"]
+
+    results = race(work, env, forced)
+    assert [r[1] for r in results] == [0] * N, [r[3] for r in results]
+    assert names(work) == [target]
+    published = (work / target).read_bytes()
+    authors = [i for i in range(N) if AUTHOR[kind](published.decode(), i)]
+    assert len(authors) == 1, published[:200]
+    assert published == solo(forced(authors[0]), tmp_path, target)  # one run's file, whole, not a mix
+
+
+# ---------------------------------------------------------------- a target that appears while effcli works
+
+FILE_NAMES = st.text(
+    st.characters(whitelist_categories=("Lu", "Ll", "Nd"), max_codepoint=0x24F), min_size=1, max_size=60
+)
+INTRUDERS = st.sampled_from(["file", "symlink", "dangling symlink", "directory"])
+
+
+def _intrude(path: Path, kind: str, content: bytes, elsewhere: Path) -> None:
+    if kind == "file":
+        path.write_bytes(content)
+    elif kind == "symlink":
+        elsewhere.write_bytes(content)
+        path.symlink_to(elsewhere)
+    elif kind == "dangling symlink":
+        path.symlink_to(elsewhere.with_name("nowhere"))
+    else:
+        path.mkdir()
+        (path / "inside").write_bytes(content)
+
+
+def _state(path: Path) -> tuple:
+    if path.is_symlink():
+        return ("symlink", os.readlink(path))
+    if path.is_dir():
+        return ("directory", sorted(os.listdir(path)))
+    return ("file", path.read_bytes())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stem=FILE_NAMES,
+    suffix=st.sampled_from([".yaml", ".yml", ".svg", ".html", ".keras"]),
+    theirs=st.binary(max_size=2048),
+    ours=st.binary(max_size=4096),
+    kind=INTRUDERS,
+)
+def test_a_target_that_appears_while_effcli_works_is_left_untouched(stem, suffix, theirs, ours, kind):
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        out = root / "out"
+        out.mkdir()
+        path = out / f"{stem}{suffix}"
+        elsewhere = root / "elsewhere"
+        with pytest.raises(EffcliError) as caught, atomic_target(path, force=False, option="--output") as temporary:
+            assert temporary.parent == out and temporary.name.startswith(".") and temporary != path
+            temporary.write_bytes(ours)
+            _intrude(path, kind, theirs, elsewhere)
+            before = _state(path)
+        assert str(caught.value) == (
+            f"--output: '{path}' was created by another program while effcli was working; it was left alone "
+            "and nothing was written (use --force to overwrite it)"
+        )
+        assert _state(path) == before  # untouched
+        assert names(out) == [path.name]  # no temporary left
+        if kind == "symlink":
+            assert elsewhere.read_bytes() == theirs  # not written through the link either
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stem=FILE_NAMES,
+    theirs=st.binary(max_size=2048),
+    ours=st.binary(max_size=4096),
+    kind=st.sampled_from(["file", "symlink", "dangling symlink"]),
+)
+def test_with_force_a_target_that_appears_is_replaced(stem, theirs, ours, kind):
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        out = root / "out"
+        out.mkdir()
+        path = out / f"{stem}.yaml"
+        elsewhere = root / "elsewhere"
+        with atomic_target(path, force=True, option="--output") as temporary:
+            temporary.write_bytes(ours)
+            _intrude(path, kind, theirs, elsewhere)
+        assert not path.is_symlink() and path.read_bytes() == ours
+        assert names(out) == [path.name]
+        if kind == "symlink":
+            assert elsewhere.read_bytes() == theirs  # the link was replaced, not written through
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("failure", [OSError, RuntimeError, KeyboardInterrupt])
+def test_a_failed_write_leaves_the_target_as_it_was(tmp_path, force, failure):
+    path = tmp_path / "out.yaml"
+    path.write_bytes(b"old")
+    expected = EffcliError if failure is OSError else failure
+    with pytest.raises(expected), atomic_target(path, force=force, option="--save") as temporary:
+        temporary.write_bytes(b"half a fi")
+        raise failure(28, "No space left on device") if failure is OSError else failure("stop")
+    assert path.read_bytes() == b"old" and names(tmp_path) == ["out.yaml"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(length=st.integers(1, 255), suffix=st.sampled_from([".yaml", ".yml", ".svg", ".html", ".htm", ".keras"]))
+def test_temporary_names_are_short_hidden_and_keep_the_suffix(length, suffix):
+    from effcli.files import _temporary_name
+
+    path = Path("/some/folder") / ("n" * max(1, length - len(suffix)) + suffix)
+    temporary = _temporary_name(path)
+    assert temporary.parent == path.parent and temporary.name.startswith(".")
+    assert temporary.suffix == suffix and len(os.fsencode(temporary.name)) <= 255
+
+
+# ---------------------------------------------------------------- a real slow run: a Keras build
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("when", ["after 1 s", "when the temporary file appears"])
+def test_a_keras_file_that_appears_during_the_build_is_left_untouched(work, env, when):
+    known = b"precious bytes, not a model\n" * 10
+    process = subprocess.Popen(
+        [*EFFCLI, "build", "efficientnetv2_b0", "-o", "m.keras"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if when == "after 1 s":
+            time.sleep(1.0)
+        else:
+            deadline = time.monotonic() + KERAS_TIMEOUT
+            while not any(n.startswith(".m.keras.") for n in os.listdir(work)) and process.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        assert process.poll() is None, "the build ended before the file could appear"
+        fd = os.open(work / "m.keras", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(known)
+        out, err = process.communicate(timeout=KERAS_TIMEOUT)
+    finally:
+        process.kill()
+    assert process.returncode == 2, err
+    assert out == ""
+    assert err.splitlines() == [
+        "Error: --output: 'm.keras' was created by another program while effcli was working; it was left alone "
+        "and nothing was written (use --force to overwrite it)"
+    ]
+    assert (work / "m.keras").read_bytes() == known
+    assert names(work) == ["m.keras"]
+
+
+# ---------------------------------------------------------------- long names: the temporary name stays legal
+
+LONG_NAMES = {
+    "export -o": (lambda name: ["export", "b0", "-o", name], ".yaml", "--output"),
+    "export --form keras-hub": (lambda name: ["export", "b0", "-o", name, "--form", "keras-hub"], ".yml", "--output"),
+    "scale --save": (lambda name: ["scale", "-w", "1.2", "-d", "1.1", "--save", name], ".yaml", "--save"),
+    "summary --svg": (lambda name: ["summary", "b0", "--svg", name], ".svg", "--svg"),
+    "summary --html": (lambda name: ["summary", "b0", "--html", name], ".html", "--html"),
+}
+
+
+@pytest.mark.parametrize("length", [250, 255])
+@pytest.mark.parametrize("kind", list(LONG_NAMES))
+def test_a_long_legal_file_name_works(work, env, kind, length):
+    make_args, suffix, _ = LONG_NAMES[kind]
+    name = "a" * (length - len(suffix)) + suffix
+    result = run(make_args(name), work, env)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.rstrip("\n").endswith(name)
+    assert names(work) == [name]
+    content = (work / name).read_text()
+    if suffix in (".yaml", ".yml"):
+        assert isinstance(yaml.safe_load(content), dict)
+    else:
+        assert content.rstrip().endswith("</svg>" if suffix == ".svg" else "</html>")
+
+
+@pytest.mark.parametrize("kind", list(LONG_NAMES))
+def test_a_file_name_too_long_is_one_error(work, env, kind):
+    make_args, suffix, option = LONG_NAMES[kind]
+    name = "a" * (256 - len(suffix)) + suffix
+    result = run(make_args(name), work, env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [f"Error: {option}: '{name}': file name too long for the file system"]
+    assert names(work) == []
+
+
+# =============================================================== 4. signals at any moment
+
+STOPPED = {
+    signal.SIGINT: ({130, -signal.SIGINT}, "Interrupted."),
+    signal.SIGTERM: ({143, -signal.SIGTERM}, "Terminated."),
+}
+
+# name: (arguments, the file it writes or None, its stderr line on success)
+SIGNALLED = {
+    "summary": (["summary", "b0"], None, None),
+    "summary --svg": (["summary", "b0", "--svg", "t.svg"], "t.svg", "Saved the table as t.svg"),
+    "scale --save": (
+        ["scale", "-w", "1.3", "-d", "1.2", "--save", "s.yaml"],
+        "s.yaml",
+        "Saved efficientnetv2_b0_w1.3_d1.2 to s.yaml",
+    ),
+    "export -o": (["export", "b0", "-o", "e.yaml"], "e.yaml", "Wrote efficientnetv2_b0 to e.yaml"),
+}
+DELAYS = [0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.3]
+
+
+@pytest.fixture(scope="module")
+def complete_runs(tmp_path_factory) -> dict[str, tuple[str, bytes | None, list[str]]]:
+    """Each signalled command's output when left alone: stdout, the file's bytes, the stderr lines."""
+    found = {}
+    for kind, (args, target, _) in SIGNALLED.items():
+        folder = tmp_path_factory.mktemp("complete")
+        result = run(args, folder, make_env(folder / "cache"))
+        assert result.returncode == 0, result.stderr
+        found[kind] = (result.stdout, (folder / target).read_bytes() if target else None, result.stderr.splitlines())
+    return found
+
+
+def check_stopped_or_complete(code, out, err, sig, folder: Path, target: str | None, saved_line, complete) -> None:
+    codes, message = STOPPED[sig]
+    full_out, full_file, full_err = complete
+    if sig == signal.SIGINT and "KeyboardInterrupt" in err and not _effcli_frames(err):
+        # Python's own start-up (site, the import system), before effcli's first line: the interpreter's
+        # default Ctrl-C handling, as for any Python program (docs/reliability.md). Nothing was written yet.
+        assert code in (1, -signal.SIGINT) and out == "" and names(folder) == [], (code, err)
+        return
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    if saved_line and saved_line in lines:  # the file was published before the signal: it is whole
+        assert lines.index(saved_line) == 0
+        lines = lines[1:]
+        assert (folder / target).read_bytes() == full_file
+    assert len(lines) <= 1, err
+    if code == 0:  # finished before the signal
+        assert out == full_out and err.splitlines() == full_err
+    else:
+        assert code in codes, (code, err)
+        assert lines == ([message] if code > 0 else []), err
+        assert full_out.startswith(out)  # a prefix of the output, nothing garbled
+    if target is not None:
+        assert names(folder) in ([], [target])  # no temporary, ever
+        if (folder / target).exists():
+            assert (folder / target).read_bytes() == full_file  # complete, never partial
+    else:
+        assert names(folder) == []
+
+
+def _effcli_frames(err: str) -> list[str]:
+    """The traceback's frames in effcli's own package (not the console script's import line)."""
+    return [line for line in err.splitlines() if line.strip().startswith("File ") and "/effcli/" in line]
+
+
+def signal_run(args, folder: Path, env, sig, delay: float, timeout: float = TIMEOUT):
+    process = subprocess.Popen(
+        [*EFFCLI, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        time.sleep(delay)
+        process.send_signal(sig)  # nothing if it has finished
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        process.kill()
+    return process.returncode, out, err
+
+
+@pytest.mark.parametrize("delay", DELAYS)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("kind", list(SIGNALLED))
+def test_a_signal_at_any_moment_stops_cleanly(work, env, complete_runs, kind, sig, delay):
+    args, target, saved_line = SIGNALLED[kind]
+    code, out, err = signal_run(args, work, env, sig, delay)
+    check_stopped_or_complete(code, out, err, sig, work, target, saved_line, complete_runs[kind])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(list(SIGNALLED)),
+    sig=st.sampled_from([signal.SIGINT, signal.SIGTERM]),
+    delay=st.floats(0.0, 0.4),
+)
+def test_a_signal_at_a_generated_moment_stops_cleanly(tmp_path, complete_runs, kind, sig, delay):
+    args, target, saved_line = SIGNALLED[kind]
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    code, out, err = signal_run(args, folder, make_env(tmp_path / "cache"), sig, delay)
+    check_stopped_or_complete(code, out, err, sig, folder, target, saved_line, complete_runs[kind])
+
+
+def _whole_keras_file(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert "effcli.json" in archive.namelist()
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("delay", [0.5, 1.5, 3.0, 4.5, "temporary"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_keras_build_stops_cleanly(work, env, sig, delay):
+    process = subprocess.Popen(
+        [*EFFCLI, "build", "efficientnetv2_b0", "-o", "m.keras"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if delay == "temporary":  # in the middle of the save
+            deadline = time.monotonic() + KERAS_TIMEOUT
+            while not any(n.startswith(".m.keras.") for n in os.listdir(work)) and process.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+        else:
+            time.sleep(delay)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=KERAS_TIMEOUT)
+    finally:
+        process.kill()
+    codes, message = STOPPED[sig]
+    assert "Traceback" not in err, err
+    if process.returncode == 0:  # the build won
+        assert out.startswith("Saved efficientnetv2_b0 (224 x 224 x 3 input, 5,919,312 params) to m.keras")
+        assert err == ""
+        _whole_keras_file(work / "m.keras")
+    else:
+        assert process.returncode in codes, (process.returncode, err)
+        assert err.splitlines() == ([message] if process.returncode > 0 else []), err
+        assert "Saved efficientnetv2_b0 (224 x 224 x 3 input, 5,919,312 params) to m.keras\n".startswith(out)
+    assert names(work) in ([], ["m.keras"])
+    if (work / "m.keras").exists():
+        _whole_keras_file(work / "m.keras")
