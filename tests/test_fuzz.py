@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import os
 import resource
-import subprocess
-import sys
 import time
 
 import pytest
 import yaml
+from _processes import as_nobody_if_root, run_limited
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -415,12 +414,6 @@ def test_fuzz_case_count():
 
 # ---------------------------------------------------------------- hand-picked, in separate processes
 
-MEMORY_LIMIT = 1536 * 2**20
-
-
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
 
 def _billion_laughs() -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -473,16 +466,7 @@ def _hostile_files(tmp_path):
 
 
 def _run_limited(args, cwd, as_nobody=False):
-    command = [sys.executable, "-c", "from effcli.cli import main; main()", *args]
-    if as_nobody:
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-    env = {**os.environ, "EFFCLI_ENGINE": "analytic", "PYTHONPATH": os.pathsep.join(sys.path)}
-    env.pop("EFFCLI_DEBUG", None)
-    start = time.perf_counter()
-    result = subprocess.run(
-        command, capture_output=True, text=True, cwd=cwd, env=env, timeout=60, preexec_fn=_limit_memory
-    )
-    return result, time.perf_counter() - start
+    return run_limited("from effcli.cli import main; main()", args, cwd, as_nobody=as_nobody, EFFCLI_ENGINE="analytic")
 
 
 def _assert_one_error(result, elapsed, words):
@@ -501,20 +485,9 @@ def test_hostile_files(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
-def _nobody_can_run_effcli() -> bool:
-    probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", "import effcli.cli"]
-    try:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-        return subprocess.run(probe, capture_output=True, env=env, cwd="/", timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 def test_unreadable_file(tmp_path):
     """A file effcli may not read (as root, the check runs as user nobody: root reads everything)."""
-    as_nobody = os.geteuid() == 0
-    if as_nobody and not _nobody_can_run_effcli():
-        pytest.skip("user nobody cannot read this Python environment (keep it in a world-readable folder)")
+    as_nobody = as_nobody_if_root()
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o755)

@@ -24,6 +24,7 @@ import unicodedata
 
 import pytest
 import yaml
+from _processes import python_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -72,8 +73,7 @@ def _assert_one_error(code: int, out: str, err: str, names: list[str], elapsed: 
 def run_process(args: list[str], cwd) -> tuple[int, str, str, float]:
     """Run effcli in a separate process; a hang is killed after PROCESS_TIMEOUT seconds and fails the test."""
     command = [sys.executable, "-c", "from effcli.cli import main; main()", *args]
-    env = {**os.environ, "EFFCLI_ENGINE": "analytic", "PYTHONPATH": os.pathsep.join(sys.path)}
-    env.pop("EFFCLI_DEBUG", None)
+    env = python_env(EFFCLI_ENGINE="analytic")
     start = time.perf_counter()
     try:
         result = subprocess.run(
@@ -361,43 +361,30 @@ def _huge_integer(base: str, digits: int, negative: bool) -> str:
 BASES = ["decimal", "hex", "octal", "binary", "sexagesimal", "underscored"]
 
 
+INTEGER = "got an integer of"
+# place: (the keys that lead to it in a readable config, the field the error names, the text that must follow it);
+# any other place is a top-level key of that name
+FIELDS = {
+    "stage": (("stages", 2, "output_filters"), "stages[2].output_filters", INTEGER),
+    "stage kernel": (("stages", 0, "kernel_size"), "stages[0].kernel_size", INTEGER),
+    "stage strides": (("stages", 1, "strides"), "stages[1].strides", INTEGER),
+    "se_ratio": (("stages", 4, "se_ratio"), "stages[4].se_ratio", INTEGER),
+    "input_shape": (("input_shape",), "input_shape (width)", INTEGER),
+    "unknown key": (("mystery",), "mystery", "unknown key"),
+    "unknown stage key": (("stages", 3, "mystery"), "stages[3].mystery", "unknown key"),
+    "name": (("name",), "name", "expected a string, got an integer of"),
+    "description": (("description",), "description", "expected a string, got an integer of"),
+    "family": (("family",), "family", "an integer of"),
+}
+
+
 def _set_field(data: dict, place: str, text_marker: str) -> tuple[str, str]:
     """Put the marker at ``place``; return (the field the error names, the text that must follow it)."""
-    if place == "stage":
-        data["stages"][2]["output_filters"] = text_marker
-        return "stages[2].output_filters", "got an integer of"
-    if place == "stage kernel":
-        data["stages"][0]["kernel_size"] = text_marker
-        return "stages[0].kernel_size", "got an integer of"
-    if place == "stage strides":
-        data["stages"][1]["strides"] = text_marker
-        return "stages[1].strides", "got an integer of"
-    if place == "se_ratio":
-        data["stages"][4]["se_ratio"] = text_marker
-        return "stages[4].se_ratio", "got an integer of"
-    if place == "input_shape":
-        data["input_shape"] = [224, text_marker, 3]
-        return "input_shape (width)", "got an integer of"
-    if place == "unknown key":
-        data["mystery"] = text_marker
-        return "mystery", "unknown key"
-    if place == "unknown stage key":
-        data["stages"][3]["mystery"] = text_marker
-        return "stages[3].mystery", "unknown key"
-    if place == "name":
-        data["name"] = text_marker
-        return "name", "expected a string, got an integer of"
-    if place == "description":
-        data["description"] = text_marker
-        return "description", "expected a string, got an integer of"
-    if place == "family":
-        data["family"] = text_marker
-        return "family", "an integer of"
-    if place == "drop_rate":
-        data["drop_rate"] = text_marker
-        return "drop_rate", "got an integer of"
-    data[place] = text_marker
-    return place, "got an integer of"
+    (*parents, key), field, words = FIELDS.get(place, ((place,), place, INTEGER))
+    for parent in parents:
+        data = data[parent]
+    data[key] = [224, text_marker, 3] if place == "input_shape" else text_marker
+    return field, words
 
 
 PLACES = [

@@ -18,57 +18,26 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
+from _processes import (
+    EFFCLI,
+    KERAS_TIMEOUT,
+    TIMEOUT,
+    env_fixture,  # noqa: F401 (the fixture env)
+    fresh,
+    make_env,
+    names,
+    run,
+    whole_keras_file,
+    work_fixture,  # noqa: F401 (the fixture work)
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-_SCRIPT = Path(sys.executable).parent / "effcli"
-EFFCLI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "effcli"]
-TIMEOUT = 60  # seconds for one analytic run: a hang guard, not a speed target
-KERAS_TIMEOUT = 300
-_DROPPED = (
-    "EFFCLI_ENGINE",
-    "EFFCLI_DEBUG",
-    "COLUMNS",
-    "LINES",
-    "PYTHONIOENCODING",
-    "PYTHONUTF8",
-    "PYTHONCOERCECLOCALE",
-    "KERAS_BACKEND",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "TERM",
-    "PYTHONUNBUFFERED",
-)
-
-
-def make_env(cache: Path, **extra: str) -> dict[str, str]:
-    """The environment of one effcli process: its own cache, the analytic engine, nothing inherited that matters."""
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
-    env.update(EFFCLI_CACHE_DIR=str(cache), EFFCLI_ENGINE="analytic", PYTHONDONTWRITEBYTECODE="1")
-    env.update(extra)
-    return env
-
-
-def run(args, cwd: Path, env, *, timeout: float = TIMEOUT, text: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    kwargs.setdefault("stdout", subprocess.PIPE)
-    kwargs.setdefault("stderr", subprocess.PIPE)
-    return subprocess.run([*EFFCLI, *args], cwd=cwd, env=env, timeout=timeout, text=text, **kwargs)
-
-
-def names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
-
-
-def fresh(tmp_path: Path, prefix: str = "w") -> Path:
-    return Path(tempfile.mkdtemp(dir=tmp_path, prefix=prefix))
 
 
 def batch(jobs: dict, root: Path, workers: int = 3) -> dict:
@@ -85,30 +54,12 @@ def batch(jobs: dict, root: Path, workers: int = 3) -> dict:
         return dict(pool.map(one, jobs.items()))
 
 
-@pytest.fixture
-def work(tmp_path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def env(tmp_path) -> dict[str, str]:
-    return make_env(tmp_path / "cache")
-
-
 def reference(args, tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path]:
     """A normal run of ``args`` (stdout to a pipe) in a folder of its own, to compare files and messages with."""
     folder = fresh(tmp_path, "reference-")
     result = run(args, folder, make_env(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr
     return result, folder
-
-
-def whole_keras_file(path: Path) -> None:
-    with zipfile.ZipFile(path) as archive:
-        assert archive.testzip() is None
-        assert "effcli.json" in archive.namelist()
 
 
 # =============================================================== 2. outputs before stdout

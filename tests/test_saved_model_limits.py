@@ -13,15 +13,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import resource
 import struct
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from _processes import as_nobody_if_root, run_limited
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +32,6 @@ from effcli.core.limits import (
 )
 
 SECONDS = 10.0  # a hang guard for a refusal made before TensorFlow is imported (it takes ~0.1 s)
-MEMORY_LIMIT = 1536 * 2**20  # address space of a refusing process (as tests/test_fuzz.py)
 PEAK_RSS = 300 * 2**20  # a refusal reads the zip's directory and at most 16 MiB of config.json
 
 # ---------------------------------------------------------------- building archives
@@ -492,10 +489,6 @@ def test_an_unreadable_folder_in_process(run, tmp_path, monkeypatch):
 # ---------------------------------------------------------------- separate processes: FIFO, time, memory
 
 
-def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
 # The child reports its own peak: VmHWM belongs to the process image (ru_maxrss would include
 # the pytest process it was forked from, TensorFlow and all, on Linux).
 _PEAK = (
@@ -514,16 +507,7 @@ _PEAK = (
 
 def run_process(args, cwd, *, as_nobody: bool = False):
     """effcli in a process of its own under a memory limit; (result, seconds, peak RSS bytes)."""
-    command = [sys.executable, "-c", _PEAK, *args]
-    if as_nobody:
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    env.pop("EFFCLI_DEBUG", None)
-    start = time.perf_counter()
-    result = subprocess.run(
-        command, capture_output=True, text=True, cwd=cwd, env=env, timeout=60, preexec_fn=_limit_memory
-    )
-    elapsed = time.perf_counter() - start
+    result, elapsed = run_limited(_PEAK, args, cwd, as_nobody=as_nobody)
     out, _, peak = result.stdout.rpartition("peak ")
     return result.returncode, out, result.stderr, elapsed, int(peak or 0)
 
@@ -590,20 +574,9 @@ def test_a_fifo(tmp_path):
     assert_refused_quickly(tmp_path, "pipe.keras")
 
 
-def _nobody_can_run_effcli() -> bool:
-    probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", "import effcli.cli"]
-    try:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-        return subprocess.run(probe, capture_output=True, env=env, cwd="/", timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 def test_an_unreadable_folder(tmp_path):
     """chmod 000 on the folder holding the model (as root, the check runs as user nobody: root reads everything)."""
-    as_nobody = os.geteuid() == 0
-    if as_nobody and not _nobody_can_run_effcli():
-        pytest.skip("user nobody cannot read this Python environment (keep it in a world-readable folder)")
+    as_nobody = as_nobody_if_root()
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o755)
