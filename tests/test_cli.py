@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from effcli.config.presets import load_preset
+from effcli.core.memory import memory_of
 from effcli.engines import summarize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -74,7 +75,8 @@ def test_json_contract(run):
 def test_json_equals_the_engine_report(run):
     code, out, _ = run("summary", "v1-b3", "-f", "json", "-r", "native")
     report = summarize(load_preset("efficientnetv1_b3"), (300, 300, 3), engine="analytic")
-    assert code == 0 and json.loads(out) == json.loads(json.dumps(report.to_dict()))
+    expected = {**report.to_dict(), "memory": memory_of(report).to_dict()}  # the report, and its memory at batch 1
+    assert code == 0 and json.loads(out) == json.loads(json.dumps(expected))
 
 
 def test_csv_is_the_block_table(run):

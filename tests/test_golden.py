@@ -74,6 +74,13 @@ def _plan():
     return views.plan(dataclasses.replace(result, seconds=1.0))  # the rate line: evaluated / 1 s
 
 
+def _recommend():
+    from effcli.config.presets import resolve
+    from effcli.tools.budget import recommend
+
+    return views.recommendation(recommend(resolve("efficientnetv2_b0"), max_params=20_000_000, max_macs=None))
+
+
 CASES: dict[str, Callable[[], Document]] = {
     "summary-v2": lambda: views.summary(_report("efficientnetv2_b0")),
     "summary-v1": lambda: views.summary(_report("efficientnetv1_b0")),
@@ -84,6 +91,7 @@ CASES: dict[str, Callable[[], Document]] = {
     "explain": _explain,
     "presets": _presets,
     "plan": _plan,
+    "recommend": _recommend,
 }
 OUTPUTS = [(case, f"w{width}.txt") for case in CASES for width in WIDTHS] + [(case, "md") for case in CASES]
 

@@ -28,6 +28,7 @@ from effcli.core.limits import (
     KERAS_HUB_FIELDS,
     KERAS_HUB_STAGE_FIELDS,
     NUMBER,
+    PUBLISHED_FIELDS,
     READABLE_FIELDS,
     STAGE_FIELDS,
     Field,
@@ -114,8 +115,12 @@ def documents(name: str, value) -> list[tuple[str, dict]]:
         out.append(("keras-cv v2", {**copy.deepcopy(KERAS_CV_V2), name: value}))
         if name != "min_depth":  # V1 has no minimum depth (and V2 no dropout_rate)
             out.append(("keras-cv v1", {**copy.deepcopy(KERAS_CV_V1), name: value}))
-    if name == "dropout_rate":
-        out = [(label, data) for label, data in out if label == "keras-cv v1"]
+    if name == "dropout_rate":  # the readable form and V1's keras-cv form; V2's keras-cv form has no dropout_rate
+        out = [(label, data) for label, data in out if label != "keras-cv v2"]
+    if name.startswith("published."):
+        published = {"top1": 77.1, "resolution": 224, "source": "a paper"}
+        published[name.removeprefix("published.")] = value
+        out.append(("readable v2", {**copy.deepcopy(READABLE_V2), "published": published}))
     return out
 
 
@@ -169,7 +174,8 @@ def disagreements(schema: dict) -> list[tuple]:
             if not by_loader == by_schema == expected:
                 found.append((name, value, label, {"table": expected, "loader": by_loader, "schema": by_schema}))
 
-    for name, field in FIELDS.items():
+    published = {f"published.{key}": field for key, field in PUBLISHED_FIELDS.items()}
+    for name, field in {**FIELDS, **published}.items():
         for value in probes(field):
             compare(name, value, field.accepts(value), value)
         # the items of a fixed-length list (input_shape), one position at a time
@@ -191,7 +197,7 @@ def test_the_minimal_configs_are_valid_both_ways():
 
 def test_the_table_covers_every_key_of_both_forms():
     assert tuple(STAGE_FIELDS) == STAGE_KEYS
-    assert set(COMMON_FIELDS) | set(READABLE_FIELDS) | {"stages"} == set(READABLE_KEYS)
+    assert set(COMMON_FIELDS) | set(READABLE_FIELDS) | {"stages", "published"} == set(READABLE_KEYS)
     assert set(COMMON_FIELDS) | set(KERAS_CV_FIELDS) | set(STACKWISE_KEYS) == set(KERAS_CV_KEYS)
     assert set(KERAS_HUB_FIELDS) | set(KERAS_HUB_STACKWISE_KEYS) | {"dtype"} <= set(KERAS_HUB_KEYS)
     readable, keras_cv, keras_hub = config_schema()["oneOf"]
@@ -199,6 +205,19 @@ def test_the_table_covers_every_key_of_both_forms():
     assert set(keras_cv["properties"]) == set(KERAS_CV_KEYS)
     assert set(keras_hub["properties"]) == set(KERAS_HUB_KEYS)
     assert set(readable["properties"]["stages"]["items"]["properties"]) == set(STAGE_KEYS)
+
+
+def test_a_published_mapping_needs_its_keys_both_ways():
+    validator = jsonschema.Draft7Validator(config_schema())
+    whole = {"top1": 77.1, "resolution": 224, "training": "ImageNet-1k", "source": "a paper"}
+    for key in whole:
+        partial = {k: v for k, v in whole.items() if k != key}
+        data = {**copy.deepcopy(READABLE_V2), "published": partial}
+        expected = key == "training"  # the only optional key
+        assert loader_accepts(data) == validator.is_valid(data) == expected, key
+    for wrong in ([77.1], "77.1", {**whole, "top5": 93.3}):
+        data = {**copy.deepcopy(READABLE_V2), "published": wrong}
+        assert not loader_accepts(data) and not validator.is_valid(data), wrong
 
 
 def test_every_bounded_field_is_probed():

@@ -106,15 +106,14 @@ def test_pruning_changes_nothing(name):
 
 
 def test_plan_command(run):
-    code, out, _ = run(
-        "plan", "--max-params", "8M", "--max-macs", "1G", "--resolution", "192:288:32", "-f", "json", "--top", "5"
-    )
+    grid = ("--grid", "--allow-shrink", "--resolution", "192:288:32")
+    code, out, _ = run("plan", "--max-params", "8M", "--max-macs", "1G", *grid, "-f", "json", "--top", "5")
     data = json.loads(out)
     assert code == 0 and data["max_params"] == 8_000_000 and data["max_macs"] == 1_000_000_000
     assert 1 <= len(data["frontier"]) <= 5 and data["evaluated"] + data["pruned"] == 76 * 38 * 4
     for c in data["frontier"]:
         assert c["params"] <= 8_000_000 and c["macs"] <= 1_000_000_000
-    code, out, _ = run("plan", "--max-params", "8M", "--max-macs", "1G", "--resolution", "192:288:32")
+    code, out, _ = run("plan", "--max-params", "8M", "--max-macs", "1G", *grid)
     assert code == 0 and "candidates/s" in out and "Frontier" in out
 
 

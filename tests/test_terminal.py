@@ -123,7 +123,9 @@ def _preset_words(data) -> list[str]:
 
 
 def _plan_words(data) -> list[str]:
-    return [_int(candidate["params"]) for candidate in data["frontier"]]
+    words = [w for fit in data["presets"] for w in (fit["name"], _int(fit["params"]))]
+    words += [_int(fit["params"]) for fit in (data["compound"], *data["compound_context"])]
+    return words + [_int(candidate["params"]) for candidate in data["frontier"]]
 
 
 CASES = {
@@ -135,7 +137,7 @@ CASES = {
     "explain": (["explain", "efficientnetv2_b2", "block4b"], _explain_words),
     "scale": (["scale", "--width", "1.2", "--depth", "1.4"], _scale_words),
     "presets": (["presets"], _preset_words),
-    "plan": (["plan", "--max-params", "20M"], _plan_words),
+    "plan": (["plan", "--max-params", "20M", "--max-macs", "5G", "--grid"], _plan_words),
 }
 
 

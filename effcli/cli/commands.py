@@ -11,6 +11,10 @@ import typer
 from effcli import __version__
 from effcli.cli.application import EPILOG, app, examples
 from effcli.cli.options import (
+    BatchOpt,
+    ClassesOpt,
+    DType,
+    DTypeOpt,
     Engine,
     EngineOpt,
     ForceBuildOpt,
@@ -20,12 +24,15 @@ from effcli.cli.options import (
     HtmlOpt,
     ModelArg,
     NoCacheOpt,
+    OptimizerOpt,
     Pyramid,
     PyramidOpt,
     ResolutionOpt,
     SvgOpt,
     WideOpt,
+    checked_classes,
     complete_model,
+    memory_settings,
 )
 from effcli.cli.output import check_pictures, emit, show, warn
 from effcli.errors import EffcliError
@@ -43,6 +50,10 @@ def summary(
         bool, typer.Option("--layers", help="Expand every block into its Keras layers (params, output shapes).")
     ] = False,
     pyramid: PyramidOpt = Pyramid.keras,
+    classes: ClassesOpt = None,
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = DType.float32,
+    optimizer: OptimizerOpt = None,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
     wide: WideOpt = False,
@@ -58,11 +69,20 @@ def summary(
     from effcli.tools.sources import report_for
 
     check_pictures(format, svg, html, force)
-    report = report_for(model, resolution, engine=engine.value, force=force, pyramid=pyramid.value, cache=not no_cache)
+    memory = memory_settings(batch, dtype, optimizer)
+    report = report_for(
+        model,
+        resolution,
+        engine=engine.value,
+        force=force,
+        pyramid=pyramid.value,
+        cache=not no_cache,
+        classes=checked_classes(classes),
+    )
     warn(report.warnings)
     show(
         format,
-        lambda v: v.summary(report, layers=layers),
+        lambda v: v.summary(report, layers=layers, memory=memory),
         svg=svg,
         html=html,
         force=force,
@@ -79,13 +99,22 @@ def summary(
 def explain(
     model: ModelArg,
     block: Annotated[
-        str, typer.Argument(metavar="BLOCK", help="A block name (block4b), 'stem' or 'top'.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="BLOCK",
+            help="A block name (block4b), 'stem', 'top' or 'head' (with --classes).",
+            show_default=False,
+        ),
     ],
     resolution: ResolutionOpt = None,
     format: FormatOpt = Format.table,
     engine: EngineOpt = Engine.keras,
     force: ForceBuildOpt = False,
     no_cache: NoCacheOpt = False,
+    classes: ClassesOpt = None,
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = DType.float32,
+    optimizer: OptimizerOpt = None,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
     wide: WideOpt = False,
@@ -101,12 +130,16 @@ def explain(
     from effcli.tools.sources import report_for
 
     check_pictures(format, svg, html, force)
+    memory = memory_settings(batch, dtype, optimizer)
     explanation = explain_block(
-        report_for(model, resolution, engine=engine.value, force=force, cache=not no_cache), block
+        report_for(
+            model, resolution, engine=engine.value, force=force, cache=not no_cache, classes=checked_classes(classes)
+        ),
+        block,
     )
     show(
         format,
-        lambda v: v.explain(explanation),
+        lambda v: v.explain(explanation, memory=memory),
         svg=svg,
         html=html,
         force=force,
@@ -138,6 +171,10 @@ def compare(
     force: ForceBuildOpt = False,
     no_cache: NoCacheOpt = False,
     pyramid: PyramidOpt = Pyramid.keras,
+    classes: ClassesOpt = None,
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = DType.float32,
+    optimizer: OptimizerOpt = None,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
     wide: WideOpt = False,
@@ -160,17 +197,25 @@ def compare(
     check_pictures(format, svg, html, force)
     if len(models) < 2:
         raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
+    memory = memory_settings(batch, dtype, optimizer)
+    head = checked_classes(classes)
     reports = []
     for target in models:
         report = report_for(
-            target, resolution, engine=engine.value, force=force, pyramid=pyramid.value, cache=not no_cache
+            target,
+            resolution,
+            engine=engine.value,
+            force=force,
+            pyramid=pyramid.value,
+            cache=not no_cache,
+            classes=head,
         )
         warn(report.warnings, prefix=f"{report.name}: ")
         reports.append(report)
     comparison = compare_reports(reports)
     show(
         format,
-        lambda v: v.compare(comparison),
+        lambda v: v.compare(comparison, memory=memory),
         svg=svg,
         html=html,
         force=force,
@@ -238,6 +283,10 @@ def scale(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --save, --svg and --html files if they exist.")
     ] = False,
+    classes: ClassesOpt = None,
+    batch: BatchOpt = 1,
+    dtype: DTypeOpt = DType.float32,
+    optimizer: OptimizerOpt = None,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
     wide: WideOpt = False,
@@ -261,6 +310,7 @@ def scale(
     from effcli.tools.scale import scale as scale_network
 
     check_pictures(format, svg, html, force)
+    memory = memory_settings(batch, dtype, optimizer)
     if save is not None:
         check_target(save, force=force, option="--save", suffixes=(".yaml", ".yml"))
     scaling = scale_network(
@@ -274,28 +324,40 @@ def scale(
         divisor=divisor,
         min_depth=min_depth,
         resolution=resolution,
+        classes=checked_classes(classes),
     )
     warn(scaling.scaled_report.warnings)
     if save is not None:  # before the table: a closed stdout must not lose the file
         write_text_atomic(save, dump_spec_yaml(saved_config(scaling)), force=force, option="--save")
         print(f"Saved {scaling.scaled.name} to {save}", file=sys.stderr)
-    show(format, lambda v: v.scale(scaling), svg=svg, html=html, force=force, wide=wide, title="effcli scale")
+    show(
+        format,
+        lambda v: v.scale(scaling, memory=memory),
+        svg=svg,
+        html=html,
+        force=force,
+        wide=wide,
+        title="effcli scale",
+    )
 
 
 @app.command(
     epilog=examples(
         "effcli plan --max-params 20M",
         "effcli plan --max-params 10M --max-macs 2G --base v1-b0",
-        "effcli plan --max-params 8M --resolution 224",
+        "effcli plan --max-macs 1G --classes 1000",
+        "effcli plan --max-params 20M --grid --top 5",
+        "effcli plan --max-params 8M --grid --allow-shrink --resolution 224",
     )
 )
 def plan(
     max_params: Annotated[
-        str, typer.Option("--max-params", metavar="P", help="Parameter budget: 20M, 1.5G, 5000000.", show_default=False)
-    ],
+        str | None,
+        typer.Option("--max-params", metavar="P", help="Parameter budget: 20M, 1.5G, 5000000.", show_default=False),
+    ] = None,
     max_macs: Annotated[
         str | None,
-        typer.Option("--max-macs", metavar="M", help="MACs budget (optional): 2G, 500M.", show_default=False),
+        typer.Option("--max-macs", metavar="M", help="MACs budget: 2G, 500M.", show_default=False),
     ] = None,
     base: Annotated[
         str,
@@ -304,49 +366,92 @@ def plan(
             "-b",
             metavar="NAME|PATH",
             autocompletion=complete_model,
-            help="The network whose width, depth and resolution are searched.",
+            help="The network that is compound-scaled (and whose width, depth and resolution --grid searches).",
         ),
     ] = "efficientnetv2_b0",
+    classes: Annotated[
+        int | None,
+        typer.Option(
+            "--classes",
+            metavar="N",
+            help="Count a classifier head of N classes (keras.applications' include_top=True) in the budget.",
+            show_default=False,
+        ),
+    ] = None,
+    grid: Annotated[
+        bool,
+        typer.Option(
+            "--grid",
+            help="Also search width x depth x resolution freely and list the frontier: the networks within the "
+            "budget that no other beats on both params and MACs, the most MACs first. By default no narrower, "
+            "shallower or lower-resolution than the base.",
+        ),
+    ] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Allow networks smaller than the base: a negative phi, and with --grid widths and depths from "
+            "0.25 and resolutions below the base's.",
+        ),
+    ] = False,
     resolution: Annotated[
         str | None,
         typer.Option(
             "--resolution",
             "-r",
             metavar="N|MIN:MAX[:STEP]",
-            help="Resolutions to try (default 128:640:32).",
+            help="With --grid: resolutions to try (default 128:640:32, from the base's own up).",
             show_default=False,
         ),
     ] = None,
-    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Show at most this many candidates.")] = 15,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top", metavar="K", min=1, max=1000, help="With --grid: show at most this many candidates (default 15)."
+        ),
+    ] = None,
     format: FormatOpt = Format.table,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
     wide: WideOpt = False,
     force: ForceOpt = False,
 ) -> None:
-    """Plan a scaled network for a budget: search width x depth x resolution, list the frontier.
+    """Plan a network for a params and/or MACs budget: the presets that fit, and the best compound scaling.
 
-    Every width 0.25..4 (step 0.05), depth 0.25..4 (step 0.1) and resolution is
-    counted with the analytic engine; the listed candidates are the frontier of
-    the ones within budget: no other candidate has both more params and more MACs.
-    They are listed from the most MACs to the most params. The table reports how many candidates were
-    evaluated per second.
+    First the presets whose params and MACs at their native resolution fit the
+    budget, the best published ImageNet top-1 first. Then EfficientNet's compound
+    scaling of --base (depth 1.2^phi, width 1.1^phi, resolution x 1.15^phi): the
+    largest phi, to 0.01, whose network fits, with the whole phis around it. With
+    --classes N the budget counts the classifier head. --grid adds the free width x
+    depth x resolution search. Everything is counted with the analytic engine. When
+    nothing fits, one line says so (exit code 0).
     """
     from effcli.config.grammar import parse_count, parse_resolutions
     from effcli.config.presets import resolve
-    from effcli.tools.budget import search
+    from effcli.tools.budget import recommend
 
     check_pictures(format, svg, html, force)
-    base_spec = resolve(base)
-    result = search(
-        base_spec,
-        max_params=parse_count(max_params, "--max-params"),
-        max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),
-        resolutions=parse_resolutions(resolution),
-        channels=base_spec.input_shape[2],
-        top=top,
+    params_budget = None if max_params is None else parse_count(max_params, "--max-params")
+    macs_budget = None if max_macs is None else parse_count(max_macs, "--max-macs")
+    if params_budget is None and macs_budget is None:
+        raise EffcliError("give a budget: --max-params, --max-macs or both", source="--max-params")
+    resolutions = parse_resolutions(resolution)
+    if not grid:
+        for option, value in (("--resolution", resolution), ("--top", top)):
+            if value is not None:
+                raise EffcliError("only with --grid (it sets the grid search)", source=option)
+    answer = recommend(
+        resolve(base),
+        max_params=params_budget,
+        max_macs=macs_budget,
+        classes=checked_classes(classes),
+        grid=grid,
+        allow_shrink=allow_shrink,
+        resolutions=resolutions,
+        top=15 if top is None else top,
     )
-    show(format, lambda v: v.plan(result), svg=svg, html=html, force=force, wide=wide, title="effcli plan")
+    show(format, lambda v: v.recommendation(answer), svg=svg, html=html, force=force, wide=wide, title="effcli plan")
 
 
 @app.command(
@@ -518,6 +623,7 @@ def build(
             help="Overwrite FILE.keras if it exists, and build even when the guard estimates the model too large.",
         ),
     ] = False,
+    classes: ClassesOpt = None,
 ) -> None:
     """Build the backbone with Keras (initialised weights) and save it as a .keras file.
 
@@ -533,16 +639,98 @@ def build(
     from effcli.engines.guard import check_keras_build
     from effcli.files import check_target
 
+    head = checked_classes(classes)
     spec = resolve(model)
     if include_rescaling:
         spec = spec.with_changes(include_rescaling=True)
     shape = input_shape(spec, resolution)
     check_target(output, force=force, option="--output", suffixes=(".keras",))
-    plan = make_plan(spec, shape)
+    plan = make_plan(spec, shape, classes=head)
     check_keras_build(plan, materialize=True, force=force)
     warn(plan.warnings)
     params = keras_engine.save_model(plan, output, force=force)
     emit(f"Saved {spec.name} ({' x '.join(map(str, shape))} input, {params:,} params) to {output}\n")
+
+
+@app.command(
+    epilog=examples(
+        "effcli profile b0",
+        "effcli profile tiny_v2 --runs 5 -f json",
+        "effcli profile efficientnetv2_s -r 300 --batch 8 --jit",
+    )
+)
+def profile(
+    model: ModelArg,
+    resolution: ResolutionOpt = None,
+    batch: Annotated[int, typer.Option("--batch", help="Images per forward pass (1 to 4096).")] = 1,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Timed forward passes per block (1 to 10000).")] = 10,
+    warmup: Annotated[int, typer.Option("--warmup", help="Untimed passes before the timed ones (0 to 1000).")] = 2,
+    device: Annotated[
+        str, typer.Option("--device", metavar="cpu|gpu", help="Where to run: gpu only if TensorFlow sees one.")
+    ] = "cpu",
+    jit: Annotated[bool, typer.Option("--jit", help="Compile with XLA (tf.function(jit_compile=True)).")] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            help="TensorFlow's intra- and inter-op threads (default: TensorFlow's, one per core).",
+            show_default=False,
+        ),
+    ] = None,
+    format: FormatOpt = Format.table,
+    force: ForceBuildOpt = False,
+    svg: SvgOpt = None,
+    html: HtmlOpt = None,
+    wide: WideOpt = False,
+) -> None:
+    """Measured speed: real forward passes on TensorFlow, per block and for the whole network.
+
+    Builds the network with Keras (random weights), times every block alone and the
+    whole network as one model: --warmup untimed passes, then --runs timed ones of a
+    random batch, each a compiled tf.function call (XLA with --jit). Per block: the
+    median milliseconds and the interquartile range, the share of the blocks' total,
+    the MACs and the achieved GMAC/s; for the whole network its median and images per
+    second, and the blocks' sum against it. Says which device and how many threads it
+    measured on. Timings vary from run to run and machine to machine.
+    """
+    from effcli.cli.progress import progress_bar
+    from effcli.core.limits import check
+    from effcli.engines.keras_engine import native_stderr_silenced
+    from effcli.tools.profile import DEVICES
+    from effcli.tools.profile import profile as measure_profile
+
+    check("profile_batch", batch, source="--batch")
+    check("profile_runs", runs, source="--runs")
+    check("profile_warmup", warmup, source="--warmup")
+    if threads is not None:
+        check("profile_threads", threads, source="--threads")
+    if device.lower() not in DEVICES:
+        raise EffcliError(f"unknown device '{device}'; valid: {', '.join(DEVICES)}", source="--device")
+    check_pictures(format, svg, html, force)
+    with native_stderr_silenced() as stream, progress_bar(stream, passes=runs + warmup) as (progress, start):
+        result = measure_profile(
+            model,
+            resolution,
+            batch=batch,
+            runs=runs,
+            warmup=warmup,
+            device=device.lower(),
+            jit=jit,
+            threads=threads,
+            force=force,
+            progress=progress,
+            on_plan=lambda plan: start(len(plan.blocks) + 1),
+        )
+    warn(result.warnings)
+    show(
+        format,
+        lambda v: v.profile(result),
+        svg=svg,
+        html=html,
+        force=force,
+        wide=wide,
+        title=f"effcli profile {model}",
+    )
 
 
 cache_app = typer.Typer(

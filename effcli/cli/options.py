@@ -26,6 +26,20 @@ class Pyramid(str, Enum):
     timm = "timm"
 
 
+class DType(str, Enum):  # effcli.core.memory.DTYPES
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    mixed_float16 = "mixed_float16"
+
+
+class Optimizer(str, Enum):  # effcli.core.memory.OPTIMIZERS
+    sgd = "sgd"
+    momentum = "momentum"
+    adam = "adam"
+    adamw = "adamw"
+
+
 def complete_model(incomplete: str) -> list[str]:
     """Shell completion: presets, aliases, and YAML / .keras files in the current folder."""
     from effcli.config.presets import ALIASES, preset_names
@@ -82,6 +96,25 @@ PyramidOpt = Annotated[
         "output) or 'timm' (the same stage ends, but the last stage's output instead of the top's).",
     ),
 ]
+ClassesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--classes",
+        metavar="N",
+        help="Add the classifier head keras.applications builds with include_top=True, classes=N (global "
+        "average pooling, dropout, Dense N with softmax) as a last row 'head'; totals include it (1 to 1,000,000).",
+        show_default=False,
+    ),
+]
+
+
+def checked_classes(classes: int | None) -> int | None:
+    """The checked --classes value (None: no head)."""
+    from effcli.core.limits import check
+
+    return None if classes is None else check("classes", classes, source="--classes")
+
+
 ForceBuildOpt = Annotated[
     bool,
     typer.Option(
@@ -129,3 +162,41 @@ NoCacheOpt = Annotated[
         help="Build with Keras even when the measurements of this network are cached, and do not store them.",
     ),
 ]
+BatchOpt = Annotated[
+    int,
+    typer.Option(
+        "--batch",
+        metavar="N",
+        help="Batch size of the memory lines: activations scale with it (1 to 1,000,000).",
+    ),
+]
+DTypeOpt = Annotated[
+    DType,
+    typer.Option(
+        "--dtype",
+        metavar="DTYPE",
+        case_sensitive=False,
+        help="Dtype policy of the memory lines: float32, float16, bfloat16, or mixed_float16 (Keras's mixed "
+        "precision: float32 variables, float16 activations).",
+    ),
+]
+OptimizerOpt = Annotated[
+    Optimizer | None,
+    typer.Option(
+        "--optimizer",
+        metavar="OPTIMIZER",
+        case_sensitive=False,
+        help="Also estimate a training step's memory with this optimizer: variables, gradients, optimizer slots "
+        "(sgd 0, momentum 1, adam and adamw 2 per trainable param) and the activations kept for the backward pass.",
+        show_default=False,
+    ),
+]
+
+
+def memory_settings(batch: int, dtype: DType, optimizer: Optimizer | None):
+    """The checked --batch, --dtype and --optimizer, as effcli.core.memory.MemorySettings."""
+    from effcli.core.limits import check
+    from effcli.core.memory import MemorySettings
+
+    check("batch", batch, source="--batch")
+    return MemorySettings(batch=batch, dtype=dtype.value, optimizer=None if optimizer is None else optimizer.value)

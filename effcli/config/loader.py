@@ -33,6 +33,8 @@ from effcli.core.limits import (
     MAX_INTEGER_DIGITS,
     NULL,
     NUMBER,
+    PUBLISHED_FIELDS,
+    REQUIRED_PUBLISHED_KEYS,
     STAGE_FIELDS,
     TEXT,
     TUPLE,
@@ -51,6 +53,7 @@ from effcli.core.spec import (
     STAGE_KEYS,
     BackboneSpec,
     KerasHubSettings,
+    Published,
     StageSpec,
     stackwise_lists,
 )
@@ -312,6 +315,10 @@ def _parse_readable(data: dict, check: _Checker) -> BackboneSpec:
     values = _parse_globals(data, check, rules)
     if "drop_rate" in data:
         values["drop_rate"] = check.field("drop_rate", data["drop_rate"])
+    if "dropout_rate" in data:
+        values["dropout_rate"] = check.field("dropout_rate", data["dropout_rate"])
+    if "published" in data:
+        values["published"] = _parse_published(data["published"], check)
     raw_stages = data["stages"]
     if not isinstance(raw_stages, list) or not raw_stages:
         raise check.fail("stages", f"expected a non-empty list of stage mappings, got {_show(raw_stages)}")
@@ -353,6 +360,17 @@ def _parse_stage(raw: dict, check: _Checker, rules: FamilyRules, path) -> StageS
     )
 
 
+def _parse_published(raw: Any, check: _Checker) -> Published:
+    """The `published:` mapping: top1, resolution, source (and training)."""
+    if not isinstance(raw, dict):
+        raise check.fail("published", f"expected a mapping with keys {', '.join(PUBLISHED_FIELDS)}, got {_show(raw)}")
+    check.keys(raw, "published", allowed=tuple(PUBLISHED_FIELDS), required=REQUIRED_PUBLISHED_KEYS)
+    values = {
+        key: check.field(field, raw[key], f"published.{key}") for key, field in PUBLISHED_FIELDS.items() if key in raw
+    }
+    return Published(**values)
+
+
 def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
     rules = _parse_family(data, check)
     required = list(KERAS_CV_REQUIRED)
@@ -378,7 +396,7 @@ def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
     if drop_keys:
         values["drop_rate"] = check.field(drop_keys[0], data[drop_keys[0]])
     if "dropout_rate" in data:
-        check.field("dropout_rate", data["dropout_rate"])
+        values["dropout_rate"] = check.field("dropout_rate", data["dropout_rate"])
     if "input_tensor" in data:
         check.field("input_tensor", data["input_tensor"])
     lists: dict[str, list] = {}

@@ -21,7 +21,9 @@ from effcli.core.limits import (
     KERAS_HUB_STAGE_FIELDS,
     NULL,
     NUMBER,
+    PUBLISHED_FIELDS,
     READABLE_FIELDS,
+    REQUIRED_PUBLISHED_KEYS,
     STAGE_FIELDS,
     TEXT,
     TUPLE,
@@ -90,6 +92,13 @@ def config_schema() -> dict[str, Any]:
         "properties": {
             **common,
             **_properties(READABLE_FIELDS),
+            "published": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": list(REQUIRED_PUBLISHED_KEYS),
+                "properties": _properties(PUBLISHED_FIELDS),
+                "description": "A preset's published ImageNet accuracy (presets and compare show it).",
+            },
             "stages": {"type": "array", "minItems": 1, "items": stage, "description": "One mapping per stage."},
         },
     }

@@ -36,6 +36,11 @@ MAX_BLOCKS = 20_000  # far beyond any real network; keeps absurd depths instant 
 MAX_INTEGER_DIGITS = 40  # a longer integer is never a valid value: shown by its length, never converted or printed
 MAX_PHI = 100.0  # scale --phi: EfficientNet-B7 is phi 6; the depth coefficient overflows its bound long before
 MIN_COMPOUND_BASE, MAX_COMPOUND_BASE = 0.01, 100.0  # scale --alpha/--beta/--gamma: 1.2, 1.1, 1.15 in the paper
+MAX_PROFILE_RUNS, MAX_PROFILE_WARMUP = 10_000, 1000  # profile --runs / --warmup: passes per block
+MAX_PROFILE_BATCH = 4096  # profile --batch: real forward passes; the activations grow with it
+MAX_PROFILE_THREADS = 1024  # profile --threads
+MAX_BATCH = 1_000_000  # --batch: memory grows linearly with it; a million images is beyond any accelerator
+MAX_CLASSES = 1_000_000  # --classes: the head's Dense units (ImageNet-21k has 21,843 classes)
 
 # The kinds of field: a whole number, a real number, one of a set of strings, free
 # text, true/false, null only, or a fixed-length list of other fields.
@@ -179,13 +184,31 @@ COMMON_FIELDS = _table(
 # Keys of the readable stage-list form only (besides `stages`, the list of STAGE_FIELDS mappings).
 READABLE_FIELDS = _table(
     _fraction("drop_rate", "Drop rate of the residual branch, reached by the last block."),
+    _fraction(
+        "dropout_rate",
+        "The classifier's dropout (top_dropout) when --classes adds the head; keras.applications' rate.",
+        default=0.2,
+    ),
 )
+
+# The `published:` mapping of a preset (readable form): what its paper reports for it.
+PUBLISHED_FIELDS = _table(
+    Field("top1", NUMBER, "ImageNet top-1 accuracy in percent, as published.", low=0.0, high=100.0, low_open=True),
+    _integer("resolution", 1, MAX_RESOLUTION, "The evaluation resolution of that accuracy."),
+    Field("training", TEXT, "The training data (ImageNet-1k, + unlabeled JFT, ImageNet-21k).", nonblank=True),
+    Field("source", TEXT, "Where the number is published (paper, table; repository, file).", nonblank=True),
+)
+REQUIRED_PUBLISHED_KEYS = ("top1", "resolution", "source")
 
 # Keys of keras-cv's get_config() form only (besides the stackwise_* lists, one STAGE_FIELDS entry per stage).
 KERAS_CV_FIELDS = _table(
     _fraction("skip_connection_dropout", "Drop rate of the residual branch (V2 name)."),
     _fraction("drop_connect_rate", "Drop rate of the residual branch (V1 / Lite name)."),
-    _fraction("dropout_rate", "The classifier's dropout (V1 / Lite); unused by a backbone."),
+    _fraction(
+        "dropout_rate",
+        "The classifier's dropout (top_dropout) when --classes adds the head; keras.applications' rate.",
+        default=0.2,
+    ),
     Field("input_tensor", NULL, "Must be null in a config file."),
 )
 
@@ -290,6 +313,12 @@ OPTION_FIELDS = _table(
     Field(
         "gamma", NUMBER, "scale --gamma: resolution base.", low=MIN_COMPOUND_BASE, high=MAX_COMPOUND_BASE, default=1.15
     ),
+    Field("batch", INTEGER, "--batch: images per step, for the memory lines.", low=1, high=MAX_BATCH, default=1),
+    _integer("classes", 1, MAX_CLASSES, "--classes: the classes of the classifier head (its Dense units)."),
+    _integer("profile_runs", 1, MAX_PROFILE_RUNS, "profile --runs: timed forward passes per block."),
+    _integer("profile_warmup", 0, MAX_PROFILE_WARMUP, "profile --warmup: untimed passes before the timed ones."),
+    _integer("profile_batch", 1, MAX_PROFILE_BATCH, "profile --batch: images per forward pass."),
+    _integer("profile_threads", 1, MAX_PROFILE_THREADS, "profile --threads: TensorFlow's intra- and inter-op threads."),
 )
 
 # Characters that show nothing on their own: controls, format characters (zero-width space, BOM, word

@@ -13,13 +13,14 @@ A :class:`BackbonePlan` is also what ``effcli.engines.saved_model`` reads a save
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, FamilyRules, stage_repeats
+from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, V1, FamilyRules, stage_repeats
 from effcli.core.limits import MAX_BLOCKS
-from effcli.core.spec import KERAS_HUB_BLOCKS, BackboneSpec
+from effcli.core.spec import KERAS_HUB_BLOCKS, BackboneSpec, Published
 from effcli.errors import EffcliError
 
 Shape = tuple[int, int, int]
@@ -53,16 +54,17 @@ class LayerPlan:
       stride-2 conv), ``dropout`` (stochastic depth before the residual add),
       ``add`` (the residual add), ``rescaling`` and ``normalization`` (input
       preprocessing in the stem);
-    - only in saved models: ``head_pool``, ``head_dropout``, ``classifier`` (a
-      classification head) and ``other`` (a layer effcli does not recognise).
+    - the classification head (``--classes``, or read from a saved model):
+      ``head_pool`` (global average pooling), ``head_dropout``, ``classifier``
+      (the Dense layer); ``other``: a saved layer effcli does not recognise.
     """
 
     name: str
-    op: str  # conv | dwconv | bn | activation | pad | pool | reshape | multiply | dropout | add | rescaling
-    output_shape: tuple[int, ...]  # (H, W, C); (C,) after global pooling
+    op: str  # conv | dwconv | bn | activation | pad | pool | reshape | multiply | dropout | add | rescaling | dense
+    output_shape: tuple[int, ...]  # (H, W, C); (C,) after global pooling and in the head
     role: str
     input_channels: int = 0
-    filters: int = 0  # output channels of a conv
+    filters: int = 0  # output channels of a conv, units of a Dense layer
     kernel_size: int = 0
     strides: int = 1
     use_bias: bool = False
@@ -74,11 +76,11 @@ class LayerPlan:
 
 @dataclass(frozen=True)
 class BlockPlan:
-    """One row of the summary: the stem, a block, the top (or a saved model's classification head)."""
+    """One row of the summary: the stem, a block, the top, or the classification head (``--classes``)."""
 
-    name: str  # "stem", "block1a", ..., "top" ("head")
-    kind: str  # "stem" | "fused" | "mbconv" | "top" ("head": only in saved models)
-    stage: int  # 0 for the stem, 1..n for the stages, n + 1 for the top
+    name: str  # "stem", "block1a", ..., "top", "head"
+    kind: str  # "stem" | "fused" | "mbconv" | "top" | "head"
+    stage: int  # 0 for the stem, 1..n for the stages, n + 1 for the top (and the head)
     input_filters: int  # declared (width-rounded config value)
     input_channels: int  # of the tensor that actually arrives
     output_filters: int
@@ -91,7 +93,7 @@ class BlockPlan:
     drop_rate: float | None
     residual: bool
     input_shape: Shape
-    output_shape: Shape
+    output_shape: Shape  # (classes,) for the head, whose output is a vector
     layers: tuple[LayerPlan, ...]
     output_layer: str  # the model-level Keras layer whose output leaves this block
     keras_layer: str | None  # V2 blocks are one Keras layer of their own (keras-cv: "block1a_")
@@ -125,6 +127,7 @@ class ModelInfo:
     min_depth: int | None = None
     drop_rate: float | None = None
     trainable: bool = True
+    published: Published | None = None  # a preset's published accuracy; None for anything else
 
     @classmethod
     def from_spec(cls, spec: BackboneSpec) -> ModelInfo:
@@ -140,6 +143,7 @@ class ModelInfo:
             min_depth=spec.min_depth,
             drop_rate=spec.drop_rate,
             trainable=spec.trainable,
+            published=spec.published,
         )
 
 
@@ -159,6 +163,7 @@ class BackbonePlan:
     notes: tuple[str, ...]
     pyramid_convention: str = "keras"
     source_spec: BackboneSpec | None = None  # None for a saved model
+    classes: int | None = None  # the classifier head's units; None without a head
 
     @property
     def spec(self) -> BackboneSpec:
@@ -485,17 +490,99 @@ def _top_block(shape: Shape, top_filters: int, stage: int, activation: str) -> B
     )
 
 
-def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras") -> BackbonePlan:
+HEAD_LAYER_NAMES = ("avg_pool", "top_dropout", "predictions")  # as keras.applications names them
+V1_NORMALIZATION_NOTE = (
+    "keras.applications' EfficientNetB0..B7 also hold a Normalization layer with 7 non-trainable weights "
+    "(mean, variance, count) that effcli does not build, so their include_top totals are 7 higher"
+)
+
+
+def head_block(top: BlockPlan, classes: int, dropout_rate: float) -> BlockPlan:
+    """The classification head keras.applications adds with ``include_top=True, classes=N``.
+
+    GlobalAveragePooling2D ``avg_pool``, Dropout ``top_dropout`` at the config's
+    dropout rate (left out at rate 0, as keras.applications does), Dense
+    ``predictions`` with ``classes`` units, a bias and softmax. The row mirrors what
+    the saved-model reader makes of such a head (kind "head", the top's stage).
+    """
+    channels = top.output_shape[-1]
+    layers = [LayerPlan(name="avg_pool", op="pool", role="head_pool", output_shape=(channels,))]
+    if dropout_rate > 0:
+        layers.append(
+            LayerPlan(
+                name="top_dropout", op="dropout", role="head_dropout", output_shape=(channels,), rate=dropout_rate
+            )
+        )
+    layers.append(
+        LayerPlan(
+            name="predictions",
+            op="dense",
+            role="classifier",
+            output_shape=(classes,),
+            input_channels=channels,
+            filters=classes,
+            use_bias=True,
+            activation="softmax",
+        )
+    )
+    return BlockPlan(
+        name="head",
+        kind="head",
+        stage=top.stage,
+        input_filters=channels,
+        input_channels=channels,
+        output_filters=classes,
+        expanded_filters=channels,
+        se_filters=0,
+        kernel_size=0,
+        strides=1,
+        expand_ratio=None,
+        se_ratio=None,
+        drop_rate=None,
+        residual=False,
+        input_shape=top.output_shape,
+        output_shape=(classes,),  # type: ignore[arg-type]  # a vector: the head's output
+        layers=tuple(layers),
+        output_layer="predictions",
+        keras_layer=None,
+    )
+
+
+def with_head(plan: BackbonePlan, classes: int | None) -> BackbonePlan:
+    """``plan`` with the classification head of ``classes`` units after its top (unchanged for None).
+
+    The pyramid is the backbone's (a head is never tapped). A V1 plan gets a note:
+    keras.applications' EfficientNetB0..B7 have a Normalization layer effcli does not build.
+    """
+    if classes is None:
+        return plan
+    spec = plan.spec
+    notes = plan.notes
+    if spec.family == V1:
+        notes = (*notes, V1_NORMALIZATION_NOTE)
+    return dataclasses.replace(
+        plan,
+        blocks=(*plan.blocks, head_block(plan.blocks[-1], classes, spec.dropout_rate)),
+        notes=notes,
+        classes=classes,
+    )
+
+
+def make_plan(
+    spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras", classes: int | None = None
+) -> BackbonePlan:
     """The concrete block plan of ``spec`` for an input of ``input_shape`` (H, W, C).
 
     ``pyramid`` picks the feature-pyramid taps: "keras" (keras-cv: the tensor
     entering every stride-2 block, then the top activation) or "timm" (the same
     stage ends, but the last level is the last block's output, not the head);
-    see :func:`pyramid_taps`.
+    see :func:`pyramid_taps`. ``classes`` adds the classification head that
+    keras.applications builds with ``include_top=True, classes=N`` (see
+    :func:`with_head`).
     """
     check_pyramid_convention(pyramid)
     if spec.keras_hub is not None:
-        return _make_keras_hub_plan(spec, input_shape, pyramid)
+        return with_head(_make_keras_hub_plan(spec, input_shape, pyramid), classes)
     rules = spec.rules
 
     rf = spec.rounded_filters
@@ -629,15 +716,18 @@ def make_plan(spec: BackboneSpec, input_shape: Shape, *, pyramid: str = "keras")
     # Top
     top_filters = rules.fixed_top_filters or rf(TOP_BASE_FILTERS)
     blocks.append(_top_block(shape, top_filters, len(spec.stages) + 1, spec.activation))
-    return BackbonePlan(
-        info=ModelInfo.from_spec(spec),
-        input_shape=(height, width, channels),
-        blocks=tuple(blocks),
-        pyramid=pyramid_taps(blocks, pyramid),
-        warnings=tuple(warnings),
-        notes=tuple(notes),
-        pyramid_convention=pyramid,
-        source_spec=spec,
+    return with_head(
+        BackbonePlan(
+            info=ModelInfo.from_spec(spec),
+            input_shape=(height, width, channels),
+            blocks=tuple(blocks),
+            pyramid=pyramid_taps(blocks, pyramid),
+            warnings=tuple(warnings),
+            notes=tuple(notes),
+            pyramid_convention=pyramid,
+            source_spec=spec,
+        ),
+        classes,
     )
 
 

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from effcli.core.plan import BackbonePlan, Shape
+from effcli.core.plan import STAGE_KINDS, BackbonePlan, Shape
+from effcli.core.spec import Published
 
 BYTES_PER_PARAM = 4  # float32
 BYTES_PER_ACTIVATION = 4  # float32, batch 1
@@ -27,6 +28,7 @@ KERAS_CLASSES = {
     "dropout": "Dropout",
     "add": "Add",
     "rescaling": "Rescaling",
+    "dense": "Dense",
 }
 
 
@@ -239,6 +241,13 @@ class Report:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     pyramid_convention: str = "keras"
+    published: Published | None = None  # a preset's published accuracy (ModelInfo.published)
+    classes: int | None = None  # the classifier head's units (--classes); None without a head
+
+    @property
+    def block_count(self) -> int:
+        """The blocks of the stages: neither the stem, the top nor a classification head."""
+        return sum(1 for block in self.blocks if block.type in STAGE_KINDS)
 
     def to_dict(self, *, layers: bool = False) -> dict[str, Any]:
         """The JSON contract; ``layers`` adds each block's Keras layers (`summary --layers`)."""
@@ -256,12 +265,14 @@ class Report:
             "min_depth": self.min_depth,
             "activation": self.activation,
             "drop_rate": self.drop_rate,
+            "classes": self.classes,
             "totals": self.totals.to_dict(),
             "blocks": blocks,
             "pyramid_convention": self.pyramid_convention,
             "pyramid": [level.to_dict() for level in self.pyramid],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "published": None if self.published is None else self.published.to_dict(),
         }
 
 
@@ -339,4 +350,6 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
         warnings=plan.warnings,
         notes=plan.notes,
         pyramid_convention=plan.pyramid_convention,
+        published=info.published,
+        classes=plan.classes,
     )

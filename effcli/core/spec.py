@@ -50,7 +50,7 @@ _COMMON_KEYS = (
     "include_rescaling",
     "trainable",
 )
-READABLE_KEYS = _COMMON_KEYS + ("drop_rate", "stages")
+READABLE_KEYS = _COMMON_KEYS + ("drop_rate", "dropout_rate", "published", "stages")
 STAGE_KEYS = (
     "block",
     "kernel_size",
@@ -124,6 +124,9 @@ KERAS_CV_KEYS = (
 )
 
 
+DEFAULT_DROPOUT_RATE = 0.2
+
+
 @dataclass(frozen=True)
 class StageSpec:
     """One stage as written in the config (before width/depth scaling)."""
@@ -163,6 +166,19 @@ class KerasHubSettings:
 
 
 @dataclass(frozen=True)
+class Published:
+    """What a preset's paper reports for it: ImageNet top-1 at an evaluation resolution, and where."""
+
+    top1: float
+    resolution: int
+    source: str
+    training: str = "ImageNet-1k"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"top1": self.top1, "resolution": self.resolution, "training": self.training, "source": self.source}
+
+
+@dataclass(frozen=True)
 class BackboneSpec:
     """A whole backbone as configured: stages plus the global settings."""
 
@@ -180,6 +196,8 @@ class BackboneSpec:
     trainable: bool = True
     description: str = ""
     native_resolution: int | None = None
+    dropout_rate: float = 0.2  # the classifier's dropout (top_dropout) when a head is added
+    published: Published | None = None  # a preset's published accuracy
     source: str = field(default="<config>", compare=False)
     form: str = field(default="readable", compare=False)  # "readable" | "keras-cv" | "keras-hub"
     keras_hub: KerasHubSettings | None = None  # keras-hub's block semantics (the keras-hub form only)
@@ -224,6 +242,8 @@ class BackboneSpec:
             data["min_depth"] = self.min_depth
         data["activation"] = self.activation
         data["drop_rate"] = self.drop_rate
+        if self.dropout_rate != DEFAULT_DROPOUT_RATE:
+            data["dropout_rate"] = self.dropout_rate
         data["input_shape"] = list(self.input_shape)
         if self.include_rescaling:
             data["include_rescaling"] = True
@@ -236,6 +256,8 @@ class BackboneSpec:
                 del entry["se_ratio"]
             stages.append(entry)
         data["stages"] = stages
+        if self.published is not None:
+            data["published"] = self.published.to_dict()
         return data
 
     def to_keras_cv_config(self) -> dict[str, Any]:
@@ -261,4 +283,5 @@ class BackboneSpec:
             config["skip_connection_dropout"] = self.drop_rate
         else:
             config["drop_connect_rate"] = self.drop_rate
+            config["dropout_rate"] = self.dropout_rate
         return config

@@ -52,7 +52,11 @@ def summarize(
     force: bool = False,
     pyramid: str = "keras",
     cache: bool = True,
+    classes: int | None = None,
 ) -> Report:
-    """The report of ``spec`` at ``input_shape``; ``force`` skips the Keras build guard."""
-    plan = make_plan(spec, input_shape, pyramid=pyramid)
+    """The report of ``spec`` at ``input_shape``; ``force`` skips the Keras build guard.
+
+    ``classes`` adds keras.applications' classification head of that many classes.
+    """
+    plan = make_plan(spec, input_shape, pyramid=pyramid, classes=classes)
     return assemble(plan, measure(plan, engine, force=force, cache=cache))

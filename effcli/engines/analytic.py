@@ -2,9 +2,11 @@
 
 No tensorflow, no keras. A Conv2D holds k*k*in*out weights (+ out biases), a
 DepthwiseConv2D k*k*channels, a BatchNormalization gamma and beta (trainable)
-plus moving mean and variance (non-trainable); every other layer holds none.
-MACs: a conv costs k*k*in*out per output position, a depthwise conv k*k*channels;
-BatchNorm, activations, adds, multiplies and pooling are not counted.
+plus moving mean and variance (non-trainable), a Dense layer (the classifier
+head's ``predictions``) in*units weights + units biases; every other layer holds none.
+MACs: a conv costs k*k*in*out per output position, a depthwise conv k*k*channels,
+a Dense layer in*units; BatchNorm, activations, adds, multiplies, pooling and
+dropout are not counted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ def count_layer(layer: LayerPlan, trainable: bool = True) -> Count:
         count = Count(layer.kernel_size * layer.kernel_size * layer.input_channels, 0)
     elif layer.op == "bn":
         count = Count(2 * layer.input_channels, 2 * layer.input_channels)
+    elif layer.op == "dense":
+        count = Count(layer.input_channels * layer.filters + (layer.filters if layer.use_bias else 0), 0)
     else:
         count = ZERO
     if not trainable:
@@ -31,7 +35,9 @@ def count_layer(layer: LayerPlan, trainable: bool = True) -> Count:
 
 
 def layer_macs(layer: LayerPlan) -> int:
-    """Multiply-accumulates of one conv / depthwise conv (bias adds not counted); 0 otherwise."""
+    """Multiply-accumulates of one conv / depthwise conv / Dense layer (bias adds not counted); 0 otherwise."""
+    if layer.op == "dense":
+        return layer.input_channels * layer.filters
     if layer.op not in ("conv", "dwconv"):
         return 0
     height, width = layer.output_shape[0], layer.output_shape[1]

@@ -170,8 +170,20 @@ def make_layer(plan: LayerPlan, *, bn_momentum: float):
         return layers.Reshape(plan.output_shape, name=plan.name)
     if plan.op == "multiply":
         return layers.Multiply(name=plan.name)
+    if plan.op == "dropout" and plan.role == "head_dropout":  # keras.applications' top_dropout: plain dropout
+        return layers.Dropout(plan.rate, name=plan.name)
     if plan.op == "dropout":
         return layers.Dropout(plan.rate, noise_shape=(None, 1, 1, 1), name=plan.name)
+    if plan.op == "dense":  # keras.applications' predictions
+        return layers.Dense(
+            plan.filters,
+            activation=plan.activation or None,
+            use_bias=plan.use_bias,
+            kernel_initializer=keras.initializers.VarianceScaling(
+                scale=1.0 / 3.0, mode="fan_out", distribution="uniform"
+            ),
+            name=plan.name,
+        )
     if plan.op == "add":
         return layers.Add(name=plan.name)
     if plan.op == "rescaling":
@@ -187,7 +199,7 @@ def _walk(plans, layers, x, block_input, apply):
     """
     branch = None
     for plan, layer in zip(plans, layers, strict=True):
-        if plan.op == "pool":
+        if plan.op == "pool" and plan.role != "head_pool":  # the SE squeeze; the head's pool is the main path
             branch = apply(layer, x)
         elif branch is not None and plan.op in ("reshape", "conv"):
             branch = apply(layer, branch)
@@ -390,12 +402,15 @@ def count_weights(layer) -> Count:
 
 
 def conv_macs(layer, output_shape) -> int:
-    """MACs of a built Conv2D / DepthwiseConv2D: kernel size times output positions."""
+    """MACs of a built Conv2D / DepthwiseConv2D / Dense: kernel size times output positions.
+
+    A Dense layer on a vector (the classifier head's predictions) has one position.
+    """
     keras = import_keras()
-    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)):
+    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)):
         return 0
     kernel = math.prod(int(d) for d in layer.kernel.shape)
-    return kernel * int(output_shape[0]) * int(output_shape[1])
+    return kernel * math.prod(int(d) for d in output_shape[:-1])
 
 
 def _layer_measure(layer, shape) -> LayerMeasure:
@@ -429,7 +444,9 @@ def read_model(plan: BackbonePlan, model) -> Measurements:
                 _layer_measure(model.get_layer(p.name), shape_of(model.get_layer(p.name).output)) for p in block.layers
             )
             total = sum((m.count for m in layers), Count(0, 0))
-            blocks.append(BlockMeasure(block.name, total, _hwc(model.get_layer(block.output_layer).output), layers))
+            output = model.get_layer(block.output_layer).output
+            shape = shape_of(output) if block.kind == "head" else _hwc(output)  # the head's output is a vector
+            blocks.append(BlockMeasure(block.name, total, shape, layers))  # type: ignore[arg-type]
     pyramid = tuple(_hwc(model.get_layer(tap.layer).output) for tap in plan.pyramid)
     return Measurements(engine=NAME, blocks=tuple(blocks), pyramid_shapes=pyramid)
 
@@ -470,17 +487,21 @@ def description_of(plan: BackbonePlan) -> dict[str, Any]:
     """What effcli knows about a plan made from a config, as saved with the model.
 
     The family, the config in effcli's readable form (coefficients, activation as
-    written, drop rate, stages), the input shape built and the effcli version. The
+    written, drop rate, stages), the input shape built and the effcli version, and
+    ``classes`` when the model has the classification head (``build --classes``). The
     pyramid convention is a reading choice, not part of the model.
     """
     spec = plan.spec
-    return {
+    description: dict[str, Any] = {
         "format": DESCRIPTION_FORMAT,
         "effcli_version": __version__,
         "family": spec.family,
         "input_shape": list(plan.input_shape),
         "config": spec.to_readable_dict(),
     }
+    if plan.classes is not None:
+        description["classes"] = plan.classes
+    return description
 
 
 def encode_name(name: str, description: dict[str, Any]) -> str:

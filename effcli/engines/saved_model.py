@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from effcli.core.families import FAMILIES, LITE, V1, V2
-from effcli.core.limits import MAX_KERAS_DESCRIPTION_BYTES
+from effcli.core.limits import MAX_CLASSES, MAX_KERAS_DESCRIPTION_BYTES
 from effcli.core.plan import (
     SE_ROLES,
     STAGE_KINDS,
@@ -184,14 +184,17 @@ def _layer_plan(keras, layer, shape: tuple[int, ...]) -> LayerPlan:
     """The LayerPlan of a loaded layer: what make_plan would have written for it."""
     op = _op(layer)
     conv = isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D))
+    dense = isinstance(layer, keras.layers.Dense)
     kernel = int(layer.kernel_size[0]) if conv else 0
-    input_channels = int(layer.kernel.shape[-2]) if conv else (shape[-1] if op in ("bn", "pad") else 0)
-    activation = _activation_name(layer.activation) if op in ("conv", "activation") else ""
+    input_channels = int(layer.kernel.shape[-2]) if conv or dense else (shape[-1] if op in ("bn", "pad") else 0)
+    activation = _activation_name(layer.activation) if op in ("conv", "activation", "dense") else ""
     filters = 0
     if op == "conv":
         filters = int(layer.filters)
     elif op == "dwconv":
         filters = input_channels * int(layer.depth_multiplier)
+    elif dense:
+        filters = int(layer.units)
     return LayerPlan(
         name=layer.name,
         op=op,
@@ -201,7 +204,7 @@ def _layer_plan(keras, layer, shape: tuple[int, ...]) -> LayerPlan:
         filters=filters,
         kernel_size=kernel,
         strides=int(layer.strides[0]) if kernel else 1,
-        use_bias=bool(getattr(layer, "use_bias", False)) if conv else False,
+        use_bias=bool(getattr(layer, "use_bias", False)) if conv or dense else False,
         padding=str(layer.padding) if conv else "same",
         pad=_pad(layer.padding) if op == "pad" else ((0, 0), (0, 0)),
         activation=activation if op == "activation" or activation != "linear" else "",
@@ -218,7 +221,7 @@ def _block(keras, name: str, members, input_shape, stage: int) -> tuple[BlockPla
             name=leaf.name,
             count=count_weights(leaf),
             output_shape=shape,
-            macs=conv_macs(leaf, shape) if len(shape) == 3 else 0,
+            macs=conv_macs(leaf, shape),  # convolutions and Dense (a classifier head's predictions)
         )
         for leaf, shape in leaves
     )
@@ -362,6 +365,8 @@ def _read(keras, model, path: Path, pyramid: str, model_name: str) -> tuple[Back
         (layer.activation for block in blocks for layer in block.layers if layer.op == "activation"), "unknown"
     )
     taps = pyramid_taps(blocks, pyramid)
+    head = next((block for block in blocks if block.kind == "head"), None)
+    classes = head.output_filters if head and any(l.role == "classifier" for l in head.layers) else None
     plan = BackbonePlan(
         info=ModelInfo(
             name=model_name,
@@ -377,6 +382,7 @@ def _read(keras, model, path: Path, pyramid: str, model_name: str) -> tuple[Back
         warnings=(),
         notes=(),
         pyramid_convention=pyramid,
+        classes=classes,
     )
     measured = Measurements(
         engine=ENGINE,
@@ -472,9 +478,12 @@ def _described(
     config = description.get("config")
     if not isinstance(config, dict):
         return "it has no config"
+    classes = description.get("classes")
+    if classes is not None and (type(classes) is not int or not 1 <= classes <= MAX_CLASSES):
+        return f"its classes ({classes!r}) is not a number of classes"
     try:
         spec = parse_spec(config, source=str(path))
-        expected = make_plan(spec, graph.input_shape, pyramid=pyramid)
+        expected = make_plan(spec, graph.input_shape, pyramid=pyramid, classes=classes)
     except EffcliError as exc:
         return f"its config is not valid ({exc})"
     problem = _mismatch(keras, expected, graph, measured)

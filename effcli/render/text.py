@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from effcli.core.report import BlockReport, Report
 
-TYPE_LABELS = {"stem": "stem", "top": "top", "fused": "Fused-MBConv", "mbconv": "MBConv"}
+TYPE_LABELS = {"stem": "stem", "top": "top", "fused": "Fused-MBConv", "mbconv": "MBConv", "head": "head"}
 TYPE_SHORT_LABELS = {**TYPE_LABELS, "fused": "Fused"}  # for a narrow terminal
 
 
@@ -44,6 +44,29 @@ def coefficient_text(value: float | None) -> str:
     return "unknown" if value is None else f"{value:g}"
 
 
+def published_text(published) -> str:
+    """A published ImageNet top-1 and the resolution it was measured at ("78.7 @224"); "-" when there is none."""
+    if published is None:
+        return "-"
+    mark = "" if published.training == PLAIN_TRAINING else TRAINING_MARK
+    return f"{published.top1:.1f} @{published.resolution}{mark}"
+
+
+PLAIN_TRAINING = "ImageNet-1k"
+TRAINING_MARK = "+"  # a published accuracy trained on more than ImageNet-1k (the note under the table says how)
+
+
+def training_note(named) -> str | None:
+    """The note under a table whose Top-1 cells carry the training mark: ``named`` is (name, published) pairs."""
+    extra = [f"{name}: {p.training}" for name, p in named if p is not None and p.training != PLAIN_TRAINING]
+    if not extra:
+        return None
+    return (
+        f"Top-1 is ImageNet top-1 as published, @ the resolution it was measured at; {TRAINING_MARK} trained on "
+        f"more than ImageNet-1k ({'; '.join(extra)})."
+    )
+
+
 def macs_text(macs: int) -> str:
     """Compact MACs: 1.23G, 45.6M, 789.0K."""
     for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
@@ -54,15 +77,15 @@ def macs_text(macs: int) -> str:
 
 def block_cells(block: BlockReport) -> list[str]:
     """One row of the block table as plain strings."""
-    special = block.type in ("stem", "top")
+    special = block.type in ("stem", "top", "head")
     channels_in = str(block.input_channels)
     if block.input_channels != block.input_filters and not special:
         channels_in += f" (declared {block.input_filters})"
     return [
         block.name,
         TYPE_LABELS.get(block.type, block.type),
-        f"{block.kernel_size}x{block.kernel_size}",
-        str(block.strides),
+        f"{block.kernel_size}x{block.kernel_size}" if block.kernel_size else "-",  # the head has no kernel
+        str(block.strides) if block.kernel_size else "-",
         "-" if special else f"x{block.expand_ratio}",
         "-" if not block.se_filters else f"{block.se_ratio:g} ({block.se_filters})",
         f"{channels_in} -> {block.output_filters}",
@@ -96,15 +119,22 @@ def header_lines(report: Report) -> list[tuple[str, str]]:
     ]
 
 
+def macs_scope(report: Report) -> str:
+    """What the MACs total counts: the convolutions, and the classifier's Dense layer when there is a head."""
+    if any(block.type == "head" for block in report.blocks):
+        return "convolutions and the classifier"
+    return "convolutions only"
+
+
 def totals_lines(report: Report) -> list[tuple[str, str]]:
     totals = report.totals
     return [
         ("Total params", f"{int_text(totals.params)} ({totals.size_mb:.2f} MB)"),
         ("Trainable params", f"{int_text(totals.trainable)} ({totals.trainable * 4 / 2**20:.2f} MB)"),
         ("Non-trainable params", f"{int_text(totals.non_trainable)} ({totals.non_trainable * 4 / 2**20:.2f} MB)"),
-        (MACS_LABEL, f"{totals.gmacs:.3f} G ({int_text(totals.macs)}; convolutions only)"),
+        (MACS_LABEL, f"{totals.gmacs:.3f} G ({int_text(totals.macs)}; {macs_scope(report)})"),
         ("Activation memory", f"{totals.activation_mb:.2f} MB (block outputs, float32, batch 1)"),
-        ("Blocks", str(sum(1 for b in report.blocks if b.type not in ("stem", "top")))),
+        ("Blocks", str(report.block_count)),
     ]
 
 
@@ -180,7 +210,7 @@ def comparison_header(comparison) -> list[tuple[str, str]]:
     ]
 
 
-TOTAL_COLUMNS = ("Model", "Blocks", "Params", "Params vs 1", MACS_LABEL, "MACs vs 1", "Activations")
+TOTAL_COLUMNS = ("Model", "Blocks", "Params", "Params vs 1", MACS_LABEL, "MACs vs 1", "Activations", "Top-1")
 
 
 def total_cells(comparison, index: int) -> list[str]:
@@ -188,12 +218,13 @@ def total_cells(comparison, index: int) -> list[str]:
     totals = report.totals
     return [
         model_label(index, report),
-        str(sum(1 for b in report.blocks if b.type not in ("stem", "top"))),
+        str(report.block_count),
         int_text(totals.params),
         f"x{comparison.ratio(index, 'params'):.2f}",
         f"{totals.gmacs:.3f} G",
         f"x{comparison.ratio(index, 'macs'):.2f}",
         f"{totals.activation_mb:.2f} MB",
+        published_text(report.published),
     ]
 
 
@@ -231,7 +262,7 @@ def scaling_header(scaling) -> list[tuple[str, str]]:
 
 def scaling_result_lines(scaling) -> list[tuple[str, str]]:
     def blocks(report):
-        return sum(1 for b in report.blocks if b.type not in ("stem", "top"))
+        return report.block_count
 
     base, new = scaling.base_report, scaling.scaled_report
 
@@ -322,6 +353,7 @@ PRESET_COLUMNS = (
     "Blocks",
     "Params",
     "MACs",
+    "Top-1",
     "Description",
 )
 
@@ -337,15 +369,66 @@ def preset_cells(entry) -> list[str]:
         str(entry.blocks),
         int_text(entry.params),
         f"{entry.macs / 1e9:.2f}G",
+        published_text(entry.published),
         entry.description,
     ]
 
 
 PLAN_COLUMNS = ("#", "Width", "Depth", "Resolution", "Blocks", "Params", "of budget", "MACs", "of budget")
+FIT_COLUMNS = ("#", "Preset", "Family", "Resolution", "Blocks", "Params", "of budget", "MACs", "of budget", "Top-1")
+COMPOUND_COLUMNS = (
+    "Phi",
+    "Depth",
+    "Width",
+    "Resolution",
+    "Blocks",
+    "Params",
+    "of budget",
+    "MACs",
+    "of budget",
+    "Fits",
+)
+
+
+def fit_cells(index: int, fit, recommendation) -> list[str]:
+    """A preset within the budget (`effcli plan`)."""
+    return [
+        str(index + 1),
+        fit.name,
+        fit.family_title,
+        str(fit.resolution),
+        str(fit.blocks),
+        int_text(fit.params),
+        budget_share(fit.params, recommendation.max_params),
+        f"{fit.macs / 1e9:.3f} G",
+        budget_share(fit.macs, recommendation.max_macs),
+        published_text(fit.published),
+    ]
+
+
+def compound_cells(fit, recommendation, best: bool) -> list[str]:
+    """A compound scaling of the base (`effcli plan`): ``best`` for the largest phi that fits."""
+    rule = fit.rule
+    return [
+        f"{rule.phi:.2f}",
+        f"{rule.depth:.3f}",
+        f"{rule.width:.3f}",
+        str(rule.resolution),
+        str(fit.blocks),
+        int_text(fit.params),
+        budget_share(fit.params, recommendation.max_params),
+        f"{fit.macs / 1e9:.3f} G",
+        budget_share(fit.macs, recommendation.max_macs),
+        "best fit" if best else "yes" if fit.fits else "no",
+    ]
+
+
+def budget_share(value: int, budget: int | None) -> str:
+    """A candidate's share of one budget ("85%"); "-" when that budget is not set."""
+    return "-" if budget is None else f"{100 * value / budget:.0f}%"
 
 
 def plan_cells(index: int, candidate, result) -> list[str]:
-    macs_share = "-" if result.max_macs is None else f"{100 * candidate.macs / result.max_macs:.0f}%"
     return [
         str(index + 1),
         f"{candidate.width:g}",
@@ -353,19 +436,25 @@ def plan_cells(index: int, candidate, result) -> list[str]:
         str(candidate.resolution),
         str(candidate.blocks),
         int_text(candidate.params),
-        f"{100 * candidate.params / result.max_params:.0f}%",
+        budget_share(candidate.params, result.max_params),
         f"{candidate.macs / 1e9:.3f} G",
-        macs_share,
+        budget_share(candidate.macs, result.max_macs),
     ]
 
 
+def budget_text(max_params: int | None, max_macs: int | None, classes: int | None = None) -> str:
+    """The budget line of `effcli plan`: "params <= 20,000,000, MACs <= 5 G"."""
+    parts = [] if max_params is None else [f"params <= {int_text(max_params)}"]
+    if max_macs is not None:
+        parts.append(f"MACs <= {max_macs / 1e9:.3g} G")
+    text = ", ".join(parts)
+    return text if classes is None else f"{text}, counting a {classes}-class classifier head"
+
+
 def plan_lines(result) -> list[tuple[str, str]]:
-    budget = f"params <= {int_text(result.max_params)}"
-    if result.max_macs is not None:
-        budget += f", MACs <= {result.max_macs / 1e9:.3g} G"
     return [
         ("Base", f"{result.base.name} ({result.base.rules.title})"),
-        ("Budget", budget),
+        ("Budget", budget_text(result.max_params, result.max_macs)),
         (
             "Searched",
             f"width {result.widths[0]:g}..{result.widths[-1]:g} ({len(result.widths)} values), depth "

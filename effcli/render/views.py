@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from effcli.core.memory import DEFAULT_SETTINGS, MemorySettings
 from effcli.core.report import BlockReport, Report
+from effcli.render import memory as memory_view
 from effcli.render.document import (
     Bullets,
     Cell,
@@ -30,7 +32,9 @@ from effcli.render.document import (
 from effcli.render.text import (
     BLOCK_COLUMNS,
     COMPARE_COLUMNS,
+    COMPOUND_COLUMNS,
     FILTER_COLUMNS,
+    FIT_COLUMNS,
     FLOAT_MARK,
     LAYER_COLUMNS,
     MACS_LABEL,
@@ -41,12 +45,15 @@ from effcli.render.text import (
     TOTAL_COLUMNS,
     bar,
     block_cells,
+    budget_text,
     coefficient_text,
     comparison_header,
+    compound_cells,
     decimal_value,
     entry_cells,
     exact_text,
     explanation_header,
+    fit_cells,
     header_lines,
     int_text,
     layer_cells,
@@ -65,6 +72,7 @@ from effcli.render.text import (
     stage_shares,
     total_cells,
     totals_lines,
+    training_note,
     type_text,
 )
 
@@ -94,6 +102,8 @@ NUMERIC = frozenset(
         "Resolution",
         "#",
         "of budget",
+        "Top-1",
+        "Phi",
     }
 )
 PYRAMID_TITLES = {"keras": "keras-cv rule", "timm": "timm rule"}
@@ -103,12 +113,14 @@ BLOCK_KEEP = ("Output shape", "MACs", "Type", "Kernel", "Expand", "SE", "Stride"
 SHARE_KEEP = ("Blocks", "Params bars", "MACs bars")
 LEVEL_KEEP = ("Stride", "Block", "Channels")
 COMPARE_KEEP = ("Output shape", "MACs", "Repeats", "Type", "Kernel", "Stride", "Out filters")
-TOTAL_KEEP = (MACS_LABEL, "Params vs 1", "MACs vs 1", "Blocks", "Activations")
+TOTAL_KEEP = (MACS_LABEL, "Top-1", "Params vs 1", "MACs vs 1", "Blocks", "Activations")
 FILTER_KEEP = ("x width", "Rule", "Base filters")
 REPEAT_KEEP = ("x depth", "Rule", "Base repeats")
 LAYER_KEEP = ("Output shape", "Share", "MACs", "Class", "Kernel", "Stride", "Trainable", "Non-trainable")
-PRESET_KEEP = ("MACs", "Resolution", "Width", "Depth", "Aliases", "Blocks", "Family", "Description")
+PRESET_KEEP = ("MACs", "Top-1", "Resolution", "Width", "Depth", "Aliases", "Blocks", "Family", "Description")
 PLAN_KEEP = ("MACs", "Blocks", "of budget")  # both "of budget" columns: the MACs' is left out first
+FIT_KEEP = ("MACs", "Resolution", "Blocks", "of budget", "Family")  # a preset that fits (`plan`)
+COMPOUND_KEEP = ("MACs", "Resolution", "Blocks", "Width", "Depth", "of budget")  # a compound scaling (`plan`)
 # Shorter titles for a narrow terminal.
 SHORT_TITLES = {"Base filters": "Base", "Base repeats": "Base", MACS_LABEL: "MACs"}
 DESCRIPTION_MIN = 40  # a preset's description narrower than this is more lines than words: left out instead
@@ -178,6 +190,8 @@ PRESET_CSV_COLUMNS = (
     "params",
     "macs",
     "description",
+    "top1",
+    "top1_resolution",
 )
 PLAN_CSV_COLUMNS = ("width_coefficient", "depth_coefficient", "resolution", "blocks", "params", "macs")
 
@@ -294,9 +308,9 @@ def _stage_share_table(report: Report) -> Table:
     return Table("Where the params and MACs are", columns, (rows,))
 
 
-def summary(report: Report, *, layers: bool = False) -> Document:
+def summary(report: Report, *, layers: bool = False, memory: MemorySettings = DEFAULT_SETTINGS) -> Document:
     """`effcli summary`: header, blocks by stage (``layers``: each block's Keras layers under it), stage shares,
-    pyramid levels, totals, warnings and notes."""
+    pyramid levels, totals (``memory``: the memory lines' batch, dtype and optimizer), warnings and notes."""
     blocks = Table(
         "Blocks",
         _columns(BLOCK_COLUMNS, keep=BLOCK_KEEP),
@@ -324,15 +338,17 @@ def summary(report: Report, *, layers: bool = False) -> Document:
         blocks,
         _stage_share_table(report),
         pyramid,
-        KeyValues(fields(totals_lines(report)), title="Totals"),
+        KeyValues(fields(memory_view.with_memory(totals_lines(report), report, memory)), title="Totals"),
     ]
     parts += [Note(f"Warning: {message}", "warning") for message in report.warnings]
     parts += [Note(f"Note: {message}") for message in report.notes]
     return Document(
         title=report.name,
         parts=tuple(parts),
-        data=report.to_dict(layers=layers),
-        records=_layer_records(report.blocks) if layers else _block_records(report),
+        data={**report.to_dict(layers=layers), "memory": memory_view.report_data(report, memory)},
+        records=_layer_records(report.blocks)
+        if layers
+        else memory_view.block_records(report, _block_records(report), memory),
     )
 
 
@@ -366,8 +382,26 @@ def _compare_pyramid(comparison) -> Table:
     return Table(title, columns, (tuple(side_by_side),), narrow=narrow)
 
 
-def compare(comparison) -> Document:
-    """`effcli compare`: the models, their stages side by side, totals with ratios, pyramid levels side by side."""
+def _top1_notes(reports) -> list[Part]:
+    """Under the totals: the models whose published top-1 is at another resolution than they are measured at,
+    and what the training mark means."""
+    notes: list[Part] = []
+    other = [
+        f"{model_label(i, r)} at {r.published.resolution}, measured at {shape_text(r.input_shape[:2])}"
+        for i, r in enumerate(reports)
+        if r.published is not None and tuple(r.input_shape[:2]) != (r.published.resolution,) * 2
+    ]
+    if other:
+        notes.append(Note(f"Top-1 is the published accuracy at its own resolution: {'; '.join(other)}."))
+    marked = training_note((r.name, r.published) for r in reports)
+    if marked:
+        notes.append(Note(marked))
+    return notes
+
+
+def compare(comparison, *, memory: MemorySettings = DEFAULT_SETTINGS) -> Document:
+    """`effcli compare`: the models, their stages side by side, totals with ratios (``memory``: a memory row per
+    model at those settings), pyramid levels side by side."""
     reports = comparison.reports
     stage_rows = []
     for n, comparison_row in enumerate(comparison.rows):
@@ -396,8 +430,15 @@ def compare(comparison) -> Document:
     header = KeyValues(fields(comparison_header(comparison)) + fields([("Engine", first.engine)], volatile=True))
     return Document(
         title=" vs ".join(r.name for r in reports),
-        parts=(header, stages, totals, pyramid),
-        data=comparison.to_dict(),
+        parts=(
+            header,
+            stages,
+            totals,
+            *_top1_notes(reports),
+            *[t for t in [memory_view.compare_table(reports, memory, model_label)] if t is not None],
+            pyramid,
+        ),
+        data=memory_view.comparison_data(comparison.to_dict(), reports, memory),
         records=records(
             COMPARE_CSV_COLUMNS,
             (
@@ -466,8 +507,9 @@ def _float_note(marked: list[tuple[str, int, float, float | None, int, int | Non
     ]
 
 
-def scale(scaling) -> Document:
-    """`effcli scale`: the coefficients, every round_filters and round_repeats decision, the result.
+def scale(scaling, *, memory: MemorySettings = DEFAULT_SETTINGS) -> Document:
+    """`effcli scale`: the coefficients, every round_filters and round_repeats decision, the result (``memory``:
+    with the memory lines at those settings).
 
     A product shows as the decimal number it stands for (57.6, not 57.599999999999994), except where floating
     point changes the rounded result: there the exact float, marked, and a note under the table.
@@ -511,7 +553,7 @@ def scale(scaling) -> Document:
         for r in scaling.filters
     ]
     rows += [("round_repeats", f"stage {r.stage}", r.base, repr(r.scaled), r.result, r.rule) for r in scaling.repeats]
-    data = scaling.to_dict()
+    data = memory_view.scaling_data(scaling.to_dict(), scaling.base_report, scaling.scaled_report, memory)
     for key, marked in (("round_filters", filter_marked), ("round_repeats", repeat_marked)):
         for item, flag in zip(data[key], marked, strict=True):
             item["float_changes_result"] = flag
@@ -525,7 +567,14 @@ def scale(scaling) -> Document:
             *filter_note,
             repeats,
             *repeat_note,
-            KeyValues(fields(scaling_result_lines(scaling)), title="Result against the base", boxed=True),
+            KeyValues(
+                fields(
+                    scaling_result_lines(scaling)
+                    + memory_view.scaling_lines(scaling.base_report, scaling.scaled_report, memory)
+                ),
+                title="Result against the base",
+                boxed=True,
+            ),
         ),
         data=data,
         records=records(SCALE_CSV_COLUMNS, rows),
@@ -535,9 +584,11 @@ def scale(scaling) -> Document:
 # ------------------------------------------------------------------ explain
 
 
-def explain(explanation) -> Document:
-    """`effcli explain`: one block's header, its layers with their share of the params, and why."""
+def explain(explanation, *, memory: MemorySettings = DEFAULT_SETTINGS) -> Document:
+    """`effcli explain`: one block's header (``memory``: with its share of the memory at those settings), its
+    layers with their share of the params, and why."""
     block = explanation.block
+    header = explanation_header(explanation) + memory_view.block_lines(explanation.report, block, memory)
     layers = Table(
         "Layers",
         _columns((*LAYER_COLUMNS, "Share"), keep=LAYER_KEEP),
@@ -545,8 +596,8 @@ def explain(explanation) -> Document:
     )
     return Document(
         title=f"{explanation.report.name}: {block.name}",
-        parts=(KeyValues(fields(explanation_header(explanation))), layers, Bullets("Why", tuple(explanation.reasons))),
-        data=explanation.to_dict(),
+        parts=(KeyValues(fields(header)), layers, Bullets("Why", tuple(explanation.reasons))),
+        data={**explanation.to_dict(), "memory": memory_view.block_data(explanation.report, block, memory)},
         records=_layer_records([block]),
     )
 
@@ -557,7 +608,7 @@ def explain(explanation) -> Document:
 def presets(entries) -> Document:
     """`effcli presets`: every preset, one section per family."""
     table = Table(
-        "Presets (params and MACs at native resolution)",
+        "Presets (params and MACs at native resolution; Top-1: published ImageNet top-1 @ its resolution)",
         _columns(PRESET_COLUMNS, keep=PRESET_KEEP, wrap=("Description",), min_width=DESCRIPTION_MIN),
         _sections((entry.family, row(*preset_cells(entry))) for entry in entries),
     )
@@ -565,10 +616,14 @@ def presets(entries) -> Document:
     for entry in entries:
         data = entry.to_dict()
         data["aliases"] = " ".join(data["aliases"])
+        published = entry.published
+        data["top1"] = "" if published is None else published.top1
+        data["top1_resolution"] = "" if published is None else published.resolution
         rows.append([data[c] for c in PRESET_CSV_COLUMNS])
+    note = training_note((entry.name, entry.published) for entry in entries)
     return Document(
         title="effcli presets",
-        parts=(table,),
+        parts=(table, *([Note(note)] if note else [])),
         data=[entry.to_dict() for entry in entries],
         records=records(PRESET_CSV_COLUMNS, rows),
     )
@@ -641,7 +696,8 @@ def plan(result) -> Document:
     """`effcli plan`: the budget, the search (its timing is volatile), the frontier."""
     header = KeyValues(fields(plan_lines(result)) + fields([plan_run_line(result)], volatile=True))
     frontier = Table(
-        "Frontier: the largest networks within the budget (no other has more params and more MACs)",
+        "Frontier: the largest networks within the budget (no other has more params and more MACs), "
+        "the most MACs first",
         _columns(PLAN_COLUMNS, keep=PLAN_KEEP),
         (tuple(row(*plan_cells(i, candidate, result)) for i, candidate in enumerate(result.frontier)),),
     )
@@ -655,4 +711,211 @@ def plan(result) -> Document:
         parts=tuple(parts),
         data=data,
         records=records(PLAN_CSV_COLUMNS, ([d[k] for k in PLAN_CSV_COLUMNS] for d in data["frontier"])),
+    )
+
+
+RECOMMEND_CSV_COLUMNS = (*PLAN_CSV_COLUMNS, "section", "name", "phi", "top1", "top1_resolution", "fits")
+
+
+def recommendation(answer) -> Document:
+    """`effcli plan`: the presets within the budget, the compound scaling of the base that uses it best, and
+    (--grid) the width x depth x resolution frontier."""
+    base = answer.base
+    header_fields = [
+        (
+            "Base",
+            f"{base.name} ({base.rules.title}): {answer.base_blocks} blocks, {int_text(answer.base_params)} params, "
+            f"{answer.base_macs / 1e9:.3f} G MACs at {answer.base_resolution}",
+        ),
+        ("Budget", budget_text(answer.max_params, answer.max_macs, answer.classes)),
+    ]
+    grid = answer.grid
+    if grid is not None:
+        header_fields.append(plan_lines(grid)[2])
+    header = KeyValues(fields(header_fields) + (fields([plan_run_line(grid)], volatile=True) if grid else ()))
+    presets_table = Table(
+        "Presets within the budget (at native resolution), the best published top-1 first",
+        _columns(FIT_COLUMNS, keep=FIT_KEEP),
+        (tuple(row(*fit_cells(i, fit, answer)) for i, fit in enumerate(answer.presets)),),
+    )
+    from effcli.tools.budget import ALPHA, BETA, GAMMA
+
+    rule = f"depth {ALPHA:g}^phi, width {BETA:g}^phi, resolution {answer.base_resolution} x {GAMMA:g}^phi"
+    scaled = sorted(
+        [(c, False) for c in answer.context] + ([(answer.compound, True)] if answer.compound else []),
+        key=lambda item: item[0].rule.phi,
+    )
+    compound_table = Table(
+        f"Compound scaling from {base.name} ({rule}): the largest phi that fits, and the whole phis around it",
+        _columns(COMPOUND_COLUMNS, keep=COMPOUND_KEEP),
+        (tuple(row(*compound_cells(fit, answer, best)) for fit, best in scaled),),
+    )
+    parts: list[Part] = [header]
+    nothing = not answer.presets and answer.compound is None
+    if not nothing:
+        parts.append(presets_table if answer.presets else Note("No preset fits the budget.", "warning"))
+        if scaled:
+            parts.append(compound_table)
+    parts += [Note(note, "warning") for note in answer.notes]
+    marked = training_note((fit.name, fit.published) for fit in answer.presets)
+    if marked and not nothing:
+        parts.append(Note(marked))
+    if grid is not None:
+        frontier = plan(grid).parts[1]
+        parts.append(frontier)
+        if not grid.frontier:
+            parts.append(Note("No candidate of the grid fits the budget.", "warning"))
+    data = answer.to_dict()
+    rows = []
+    for fit in answer.presets:
+        top1 = fit.published.top1 if fit.published else ""
+        resolution = fit.published.resolution if fit.published else ""
+        rows.append(
+            [fit.width_coefficient, fit.depth_coefficient, fit.resolution, fit.blocks, fit.params, fit.macs]
+            + ["preset", fit.name, "", top1, resolution, "true"]
+        )
+    for fit, best in scaled:
+        rows.append(
+            [fit.rule.width, fit.rule.depth, fit.rule.resolution, fit.blocks, fit.params, fit.macs]
+            + ["compound", "best" if best else "", fit.rule.phi, "", "", str(fit.fits).lower()]
+        )
+    for candidate in grid.frontier if grid else ():
+        rows.append([candidate.to_dict()[k] for k in PLAN_CSV_COLUMNS] + ["frontier", "", "", "", "", "true"])
+    return Document(
+        title=f"Plan from {base.name}",
+        parts=tuple(parts),
+        data=data,
+        records=records(RECOMMEND_CSV_COLUMNS, rows),
+    )
+
+
+# ------------------------------------------------------------------ profile
+
+PROFILE_CSV_COLUMNS = (
+    "name",
+    "stage",
+    "type",
+    "ms_median",
+    "ms_q1",
+    "ms_q3",
+    "ms_min",
+    "ms_max",
+    "share",
+    "macs",
+    "gmacs_per_s",
+)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.3f}" if value < 10 else f"{value:.2f}" if value < 1000 else f"{value:,.0f}"
+
+
+def _rate(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+
+
+def profile(result) -> Document:
+    """`effcli profile`: where and how the passes ran, per-block times and MAC rates, the whole network."""
+    env = result.environment
+    threads = f"{env.intra_op_threads} intra-op" + (
+        " (TensorFlow's default: one per core)" if env.threads_default else ""
+    )
+    threads += f", {env.inter_op_threads} inter-op" if env.inter_op_threads else ", inter-op TensorFlow's default"
+    device = f"{env.device.upper()} ({env.device_name}" + (f", {env.device_detail})" if env.device_detail else ")")
+    header = KeyValues(
+        fields(
+            [
+                ("Model", result.name),
+                ("Input", f"{shape_text((result.batch, *result.input_shape))} (batch x height x width x channels)"),
+                ("Device", device),
+                ("Threads", threads),
+                ("Runs", f"{result.runs} timed passes after {result.warmup} warm-up, each block alone and the whole"),
+                ("Compiled", "tf.function with jit_compile (XLA)" if result.jit else "tf.function (graph, no XLA)"),
+                ("TensorFlow", f"{env.tensorflow}, Keras {env.keras}"),
+            ]
+        )
+    )
+    columns = (
+        Column("Block"),
+        Column("Stage", "right", priority=4),
+        Column("Type", priority=3),
+        Column("Median ms", "right", short="ms"),
+        Column("IQR ms", "right", priority=2),
+        Column("Share", "right"),
+        Column("MACs", "right", priority=1),
+        Column("GMAC/s", "right"),
+    )
+    blocks = Table(
+        "Blocks, each timed alone (IQR: the middle half of the runs)",
+        columns,
+        _sections(
+            (
+                block.stage,
+                row(
+                    block.name,
+                    str(block.stage),
+                    Cell(
+                        type_text(block.type),
+                        tone=TYPE_TONES.get(block.type, ""),
+                        short=type_text(block.type, short=True),
+                    ),
+                    _ms(block.spread.median),
+                    f"{_ms(block.spread.q1)}..{_ms(block.spread.q3)}",
+                    f"{100 * block.share:.1f}%",
+                    int_text(block.macs),
+                    _rate(block.gmacs_per_s),
+                ),
+            )
+            for block in result.blocks
+        ),
+    )
+    whole = result.whole
+    verdict = "within" if result.within_tolerance else "outside"
+    totals = KeyValues(
+        fields(
+            [
+                (
+                    "Median",
+                    f"{_ms(whole.median)} ms (IQR {_ms(whole.q1)}..{_ms(whole.q3)}, "
+                    f"runs {_ms(whole.low)}..{_ms(whole.high)})",
+                ),
+                ("Images/s", f"{result.images_per_s:,.1f}"),
+                ("GMAC/s", f"{_rate(result.whole_gmacs_per_s)} ({int_text(result.macs * result.batch)} MACs a pass)"),
+                (
+                    "Sum of blocks",
+                    f"{_ms(result.sum_of_blocks_ms)} ms = {result.sum_ratio:.2f} x the whole ({verdict} the expected "
+                    f"{result.tolerance[0]:g}..{result.tolerance[1]:g}: each block alone pays its own call)",
+                ),
+            ]
+        ),
+        title="Whole network, timed as one model",
+        boxed=True,
+    )
+    parts: list[Part] = [header, blocks, totals]
+    rates = {rate.type: rate for rate in result.rates()}
+    if "fused" in rates and "mbconv" in rates:
+        fused, mbconv = rates["fused"], rates["mbconv"]
+        parts.append(
+            Note(
+                f"Fused-MBConv blocks: {_rate(fused.mean_gmacs_per_s)} GMAC/s, MBConv blocks: "
+                f"{_rate(mbconv.mean_gmacs_per_s)} GMAC/s (mean over {fused.blocks} and {mbconv.blocks} blocks): "
+                f"{fused.mean_gmacs_per_s / mbconv.mean_gmacs_per_s:.1f}x the MAC rate"
+            )
+        )
+    parts += [Note(f"Warning: {message}", "warning") for message in result.warnings]
+    data = result.to_dict()
+    rows = [[block[c] for c in PROFILE_CSV_COLUMNS] for block in data["profile"]["blocks"]]
+    rows.append(
+        [
+            "whole",
+            "",
+            "",
+            *(data["profile"]["whole"][c] for c in PROFILE_CSV_COLUMNS[3:8]),
+            "",
+            result.macs,
+            data["profile"]["whole"]["gmacs_per_s"],
+        ]
+    )
+    return Document(
+        title=f"Profile of {result.name}", parts=tuple(parts), data=data, records=records(PROFILE_CSV_COLUMNS, rows)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core.spec import Published
 from effcli.errors import EffcliError
 
 FAMILY_FILTERS = {
@@ -30,6 +31,7 @@ class PresetEntry:
     params: int
     macs: int
     description: str
+    published: Published | None = None  # the accuracy its paper reports; None for an example config
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class PresetEntry:
             "params": self.params,
             "macs": self.macs,
             "description": self.description,
+            "published": None if self.published is None else self.published.to_dict(),
         }
 
 
@@ -59,10 +62,11 @@ def _entry(name: str, spec, shape: tuple[int, int, int], aliases: tuple[str, ...
         width_coefficient=spec.width_coefficient,
         depth_coefficient=spec.depth_coefficient,
         native_resolution=shape[0],
-        blocks=sum(1 for b in report.blocks if b.type not in ("stem", "top")),
+        blocks=report.block_count,
         params=report.totals.params,
         macs=report.totals.macs,
         description=spec.description,
+        published=spec.published,
     )
 
 

@@ -75,7 +75,7 @@ class Comparison:
         models = []
         for i, report in enumerate(self.reports):
             totals = report.totals.to_dict()
-            totals["blocks"] = sum(1 for b in report.blocks if b.type not in ("stem", "top"))
+            totals["blocks"] = report.block_count
             totals["params_ratio"] = round(self.ratio(i, "params"), 4)
             totals["macs_ratio"] = round(self.ratio(i, "macs"), 4)
             models.append(
@@ -86,6 +86,7 @@ class Comparison:
                     "width_coefficient": report.width_coefficient,
                     "depth_coefficient": report.depth_coefficient,
                     "totals": totals,
+                    "published": None if report.published is None else report.published.to_dict(),
                 }
             )
         pyramid = []

@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from effcli.core.plan import STAGE_KINDS
 from effcli.core.report import BlockReport, Report
 from effcli.errors import EffcliError
 
@@ -36,7 +37,7 @@ def channel_flow(block: BlockReport) -> list[str]:
     """Channels through the block: input, each conv on the main path, the SE squeeze width, output."""
     flow = [str(block.input_channels)]
     for layer in block.layers:
-        if layer.op not in ("conv", "dwconv"):
+        if layer.op not in ("conv", "dwconv", "dense"):
             continue
         if layer.role == "se_expand":
             continue
@@ -53,6 +54,8 @@ def _reasons(report: Report, block: BlockReport, index: int | None, count: int) 
             f"stem: a {k} convolution with stride 2 turns the {block.input_channels}-channel image into "
             f"{block.output_filters} channels at half the resolution, then BatchNorm and {report.activation}",
         ]
+    if block.type == "head":
+        return _head_reasons(block)
     if block.type == "top":
         return [
             f"top: a 1x1 convolution widens the last stage's {block.input_channels} channels to "
@@ -117,20 +120,52 @@ def _reasons(report: Report, block: BlockReport, index: int | None, count: int) 
     return reasons
 
 
+def _head_reasons(block: BlockReport) -> list[str]:
+    """The classifier head keras.applications adds with include_top=True (--classes)."""
+    dropout = next((layer for layer in block.layers if layer.role == "head_dropout"), None)
+    reasons = [
+        f"head: global average pooling turns the top's {block.input_channels}-channel feature map into one "
+        f"vector of {block.input_channels} features, whatever the input size",
+    ]
+    if dropout is not None:
+        reasons.append(
+            f"{dropout.name}: dropout zeroes features at random during training, at the model's classifier "
+            "dropout rate (no weights)"
+        )
+    reasons.append(
+        f"a Dense layer with softmax maps the {block.input_channels} features to {block.output_filters} class "
+        f"probabilities: {block.input_channels} x {block.output_filters} weights + {block.output_filters} biases, "
+        f"{block.input_channels * block.output_filters:,} MACs; this is keras.applications' include_top=True "
+        "head, which the backbone (include_top=False) leaves out"
+    )
+    return reasons
+
+
 def find_block(report: Report, name: str) -> BlockReport:
     wanted = name.strip().lower().rstrip("_")
     for block in report.blocks:
         if block.name == wanted:
             return block
+    if wanted == "head":
+        raise EffcliError(
+            f"{report.name} has no classification head; add --classes N to add keras.applications' head",
+            source="BLOCK",
+        )
     names = [b.name for b in report.blocks]
+    stages = [b.name for b in report.blocks if b.type in STAGE_KINDS]
     close = difflib.get_close_matches(wanted, names, n=4, cutoff=0.5)
-    hint = f"closest: {', '.join(close)}" if close else f"blocks run from {names[1]} to {names[-2]}, plus stem and top"
+    hint = (
+        f"closest: {', '.join(close)}"
+        if close
+        else f"blocks run from {stages[0]} to {stages[-1]}, plus stem and top"
+        + (" and head" if any(b.type == "head" for b in report.blocks) else "")
+    )
     raise EffcliError(f"{report.name} has no block '{name}'; {hint}", source="BLOCK")
 
 
 def explain(report: Report, name: str) -> Explanation:
     block = find_block(report, name)
-    blocks = [b for b in report.blocks if b.type not in ("stem", "top")]
+    blocks = [b for b in report.blocks if b.type in STAGE_KINDS]
     index = next((i for i, b in enumerate(blocks) if b.name == block.name), None)
     return Explanation(
         report=report,

@@ -56,7 +56,7 @@ class Scaling:
         def summary(report: Report) -> dict[str, Any]:
             return {
                 "name": report.name,
-                "blocks": sum(1 for b in report.blocks if b.type not in ("stem", "top")),
+                "blocks": report.block_count,
                 "params": report.totals.params,
                 "macs": report.totals.macs,
             }
@@ -94,6 +94,7 @@ def scaled_spec(
     changes["name"] = f"{base.name}_w{width:g}_d{depth:g}"
     changes["description"] = f"{base.name} scaled to width {width:g}, depth {depth:g} by effcli scale"
     changes["source"] = f"{base.name} scaled by --width {width:g} --depth {depth:g}"
+    changes["published"] = None  # another network: the base's published accuracy is not its
     return base.with_changes(**changes)
 
 
@@ -170,10 +171,12 @@ def explore(
     *,
     base_shape: tuple[int, int, int] | None = None,
     compound=None,
+    classes: int | None = None,
 ) -> Scaling:
     """Everything `effcli scale` shows, counted with the analytic engine (no TensorFlow).
 
     ``base_shape``: the base's input when it differs (compound scaling changes the resolution too).
+    ``classes`` (--classes) adds the classification head to both reports.
     """
     from effcli.engines import summarize
 
@@ -182,8 +185,8 @@ def explore(
         scaled=scaled,
         filters=tuple(filter_rows(scaled)),
         repeats=tuple(repeat_rows(scaled)),
-        base_report=summarize(base, base_shape or shape, engine="analytic"),
-        scaled_report=summarize(scaled, shape, engine="analytic"),
+        base_report=summarize(base, base_shape or shape, engine="analytic", classes=classes),
+        scaled_report=summarize(scaled, shape, engine="analytic", classes=classes),
         matches=tuple(matching_presets(scaled, shape)),
         compound=compound,
     )
@@ -201,6 +204,7 @@ def scale(
     divisor: int | None = None,
     min_depth: int | None = None,
     resolution: str | None = None,
+    classes: int | None = None,
 ) -> Scaling:
     """`effcli scale`: --width/--depth, or --phi (the compound rule), reconciled with the resolution.
 
@@ -235,7 +239,7 @@ def scale(
     else:
         shape = base_shape
     scaled = scaled_spec(base, width=width, depth=depth, divisor=divisor, min_depth=min_depth)
-    return explore(base, scaled, shape, base_shape=base_shape, compound=rule)
+    return explore(base, scaled, shape, base_shape=base_shape, compound=rule, classes=classes)
 
 
 def saved_config(scaling: Scaling) -> BackboneSpec:

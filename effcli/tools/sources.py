@@ -5,16 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from effcli.core.report import Report
+from effcli.errors import EffcliError
 
 
 def report_for(
-    target: str, resolution: str | None, *, engine: str, force: bool, pyramid: str = "keras", cache: bool = True
+    target: str,
+    resolution: str | None,
+    *,
+    engine: str,
+    force: bool,
+    pyramid: str = "keras",
+    cache: bool = True,
+    classes: int | None = None,
 ) -> Report:
-    """The report of ``target`` at ``resolution`` (the --resolution text, or None for the default)."""
+    """The report of ``target`` at ``resolution`` (the --resolution text, or None for the default).
+
+    ``classes`` (--classes) adds the classification head to a config; a saved model is
+    reported with its own layers, so it refuses ``classes``.
+    """
     from effcli.config.grammar import input_shape, saved_model_size
 
     if target.lower().endswith(".keras"):
         from effcli.engines.saved_model import inspect_saved_model
+
+        if classes is not None:
+            raise EffcliError(
+                "--classes adds a head to a config; this saved model's own layers are reported as they are",
+                source=target,
+            )
 
         # missing, FIFO, directory, unreadable, too large: checked by inspect_saved_model before Keras is imported
         return inspect_saved_model(Path(target), saved_model_size(resolution), pyramid=pyramid, force=force)
@@ -22,4 +40,6 @@ def report_for(
     from effcli.engines import summarize
 
     spec = resolve(target)
-    return summarize(spec, input_shape(spec, resolution), engine=engine, force=force, pyramid=pyramid, cache=cache)
+    return summarize(
+        spec, input_shape(spec, resolution), engine=engine, force=force, pyramid=pyramid, cache=cache, classes=classes
+    )
