@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,6 +36,12 @@ from effcli.cli.options import (
 )
 from effcli.cli.output import check_pictures, emit, show, warn
 from effcli.errors import EffcliError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
+    from effcli.render.document import Document
 
 
 @app.command(epilog=EPILOG)
@@ -496,41 +502,18 @@ def presets(
     check_pictures(format, svg, html, force)
     if aliases and examples_:
         raise EffcliError("use one of --aliases and --examples", source="--aliases")
+    view: Callable[[ModuleType], Document]
     if aliases:
         accepted, refused = name_table(family)
-        show(
-            format,
-            lambda v: v.preset_names(accepted, refused),
-            svg=svg,
-            html=html,
-            force=force,
-            wide=wide,
-            title="effcli presets",
-        )
-        return
-    if examples_:
+        view = lambda v: v.preset_names(accepted, refused)  # noqa: E731
+    elif examples_:
         found = example_catalogue(family)
-        show(
-            format,
-            lambda v: v.example_presets(found),
-            svg=svg,
-            html=html,
-            force=force,
-            wide=wide,
-            title="effcli presets",
-        )
-        return
-    entries = catalogue(family)
-    names = list(example_files()) if family is None else []
-    show(
-        format,
-        lambda v: v.presets_with_pointers(entries, names),
-        svg=svg,
-        html=html,
-        force=force,
-        wide=wide,
-        title="effcli presets",
-    )
+        view = lambda v: v.example_presets(found)  # noqa: E731
+    else:
+        entries = catalogue(family)
+        names = list(example_files()) if family is None else []
+        view = lambda v: v.presets_with_pointers(entries, names)  # noqa: E731
+    show(format, view, svg=svg, html=html, force=force, wide=wide, title="effcli presets")
 
 
 @app.command(
