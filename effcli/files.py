@@ -107,15 +107,6 @@ def read_input(path: Path, *, source: str, max_bytes: int, what: str) -> bytes:
     return raw
 
 
-def check_input(path: Path, *, source: str, max_bytes: int, what: str) -> int:
-    """Check that ``path`` is a readable regular file of at most ``max_bytes``; return its size."""
-    fd = open_input(path, source=source, max_bytes=max_bytes, what=what)
-    try:
-        return os.fstat(fd).st_size
-    finally:
-        os.close(fd)
-
-
 # --------------------------------------------------------------------------- outputs
 
 

@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from effcli import __version__
+from effcli.cli.output import silence_stdout
 from effcli.errors import EffcliError
 
 
@@ -170,7 +171,7 @@ def run_guarded(function: Callable[[], Any]) -> int:
                 remove_temporaries()  # what a Ctrl-C left between two steps of a cleanup
     except Stop as stop:
         if stop.code == 141:
-            _silence_broken_pipe()
+            silence_stdout()
         elif stop.message:
             print(stop.message, file=sys.stderr)
         return stop.code
@@ -190,7 +191,7 @@ def run_guarded(function: Callable[[], Any]) -> int:
         print("Interrupted.", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`effcli ... | head`): stop quietly, as SIGPIPE would
-        _silence_broken_pipe()
+        silence_stdout()
         return 141
     except OSError as exc:
         if exc.filename is None:  # not about a file the user named: unexpected
@@ -209,12 +210,6 @@ def _unexpected(exc: Exception) -> int:
         raise exc
     _error(f"unexpected {type(exc).__name__}: {exc} (set EFFCLI_DEBUG=1 for the traceback)")
     return 1
-
-
-def _silence_broken_pipe() -> None:
-    from effcli.cli.output import silence_stdout
-
-    silence_stdout()
 
 
 app = typer.Typer(

@@ -157,11 +157,6 @@ def layer_elements(blocks: tuple[BlockReport, ...] | list[BlockReport]) -> int:
     return sum(math.prod(layer.output_shape) for block in blocks for layer in block.layers)
 
 
-def block_output_elements(blocks: tuple[BlockReport, ...] | list[BlockReport]) -> int:
-    """Elements of the block outputs (batch 1): the report's activation measure."""
-    return sum(math.prod(block.output_shape) for block in blocks)
-
-
 def _memory(
     settings: MemorySettings, *, params: int, trainable: int, output_elements: int, kept_elements: int
 ) -> Memory:
