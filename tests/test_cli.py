@@ -192,16 +192,20 @@ def test_engine_env_var(run):
 
 
 def test_console_script_and_no_tensorflow_import():
-    """`effcli --help` and an analytic summary never import tensorflow or keras."""
+    """`effcli --help`, the commands' help and an analytic summary or explain never import tensorflow, keras or
+    matplotlib (the pictures' library is loaded by the commands that draw, only)."""
     code = (
         "import sys\n"
         "from effcli.cli import app\n"
         "from typer.testing import CliRunner\n"
         "r = CliRunner().invoke(app, ['summary', 'l', '-f', 'json', '--engine', 'analytic'])\n"
         "assert r.exit_code == 0, r.output\n"
-        "r = CliRunner().invoke(app, ['--help'])\n"
-        "assert r.exit_code == 0\n"
-        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+        "r = CliRunner().invoke(app, ['explain', 'b0', 'block4b', '--engine', 'analytic'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "for args in (['--help'], ['draw', '--help'], ['chart', '--help'], ['report', '--help']):\n"
+        "    r = CliRunner().invoke(app, args)\n"
+        "    assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "EFFCLI_ENGINE"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)

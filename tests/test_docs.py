@@ -31,6 +31,12 @@ Directives (HTML comments right above a block's opening fence, invisible on GitH
     the folder before the block's examples (several may be given).
     ``<!-- docs-test: file bad.yaml -->`` above a block writes the block's text to
     ``bad.yaml`` in the folder of every example of that Markdown file.
+    ``<!-- docs-test: picture b0.svg docs/images/b0.svg -->`` above a console block:
+    after the block's commands, the SVG ``b0.svg`` they wrote shows what the
+    repository's ``docs/images/b0.svg`` (the picture the page displays) shows: the
+    same texts in the same order and the same element ids. Bytes are not compared
+    (another matplotlib version draws the same picture with other path data);
+    ``--update-docs`` replaces the stored picture when anything differs.
 
 Cases that run the Keras engine (``summary``, ``compare``, ``explain`` without
 ``--engine analytic``, ``build``, anything touching a ``.keras`` file, Python that
@@ -149,7 +155,7 @@ def needs_keras(args: list[str]) -> bool:
         return False
     if args[0] == "build":
         return True
-    if args[0] in ANALYTIC_COMMANDS or args[0] not in ("summary", "compare", "explain"):
+    if args[0] in ANALYTIC_COMMANDS or args[0] not in ("summary", "compare", "explain", "draw", "chart", "report"):
         return False
     for i, arg in enumerate(args):
         if arg == "--engine=analytic" or (arg in ("--engine", "-e") and args[i + 1 : i + 2] == ["analytic"]):
@@ -434,6 +440,59 @@ def test_python_snippet(case: Case, tmp_path):
     )
     if result.returncode != 0:
         pytest.fail(f"{case.name} failed:\n{case.text}\n{result.stdout}{result.stderr}", False)
+
+
+def _pictures() -> list:
+    cases = []
+    for page in PAGES:
+        for block in read_blocks(page.read_text(encoding="utf-8").split("\n")):
+            for directive in block.directives:
+                if directive.startswith("picture "):
+                    made, stored = directive[len("picture ") :].split()
+                    commands = [tuple(a) for c in read_commands(block) if (a := effcli_args(c.text)) is not None]
+                    name = f"{page.relative_to(ROOT)}:{block.fence + 1}: {stored}"
+                    keras = any(needs_keras(list(args)) for args in commands)
+                    cases.append(
+                        pytest.param(made, stored, commands, id=name, marks=[pytest.mark.keras] if keras else [])
+                    )
+    return cases
+
+
+def svg_content(data: bytes) -> tuple[list[str], list[str]]:
+    """What a picture shows, independent of how the library encodes its paths: its texts and element ids."""
+    import xml.etree.ElementTree as ElementTree
+
+    root = ElementTree.fromstring(data)
+    texts = [" ".join("".join(element.itertext()).split()) for element in root.iter("{http://www.w3.org/2000/svg}text")]
+    ids = [element.get("id") for element in root.iter() if element.get("id")]
+    return texts, [i for i in ids if i is not None]
+
+
+@pytest.mark.parametrize(("made", "stored", "commands"), _pictures())
+def test_picture(made: str, stored: str, commands: list[tuple[str, ...]], tmp_path, request):
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "configs", work / "configs")
+    for args in commands:
+        result = run_effcli(list(args), work)
+        assert result.returncode == 0, f"effcli {shlex.join(args)}: {result.stdout}{result.stderr}"
+    produced = (work / made).read_bytes()
+    target = ROOT / stored
+    if target.exists() and svg_content(target.read_bytes()) == svg_content(produced):
+        return
+    if request.config.getoption("--update-docs"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(produced)
+        return
+    pytest.fail(f"{stored} is not what the commands above it draw now (pytest --update-docs rewrites it)", False)
+
+
+def test_pages_show_pictures_that_are_tested():
+    """Every picture a page displays from docs/images/ is made by a tested command (a picture directive)."""
+    tested = {param.values[1] for param in _pictures()}
+    for page in PAGES:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            path = (page.parent / target).resolve().relative_to(ROOT).as_posix()
+            assert path in tested, f"{page.name} shows {target}, which no docs-test picture directive makes"
 
 
 def test_excerpts_match_and_update():

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = [[], ["summary"], ["explain"], ["compare"], ["scale"], ["plan"], ["presets"], ["export"], ["schema"]]
-COMMANDS += [["build"], ["profile"], ["cache"], ["cache", "info"], ["cache", "clear"]]
+COMMANDS += [["build"], ["profile"], ["draw"], ["chart"], ["report"], ["cache"], ["cache", "info"], ["cache", "clear"]]
 
 
 def help_text(command: list[str], columns: int) -> str:

@@ -2,7 +2,8 @@
 
 ``application`` holds the Typer app and turns failures into exit codes,
 ``options`` the options several commands share, ``output`` printing and
-warnings, ``commands`` the commands themselves. No maths here.
+warnings, ``commands`` the commands themselves and ``drawing`` the ones that
+draw (draw, chart, report). No maths here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import inspect
 
 from effcli.cli import commands as _commands  # (registers the commands on the app)
+from effcli.cli import drawing as _drawing  # noqa: F401  (registers draw, chart and report)
 from effcli.cli.application import app, prose
 
 for _typer in (app, _commands.cache_app):

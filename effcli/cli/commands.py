@@ -34,7 +34,7 @@ from effcli.cli.options import (
     complete_model,
     memory_settings,
 )
-from effcli.cli.output import check_pictures, emit, show, warn
+from effcli.cli.output import check_pictures, emit, reports_for, show, warn
 from effcli.errors import EffcliError
 
 if TYPE_CHECKING:
@@ -99,7 +99,10 @@ def summary(
 
 @app.command(
     epilog=examples(
-        "effcli explain efficientnetv2_b2 block4b", "effcli explain v1-b0 block2a -f json", "effcli explain lite3 stem"
+        "effcli explain efficientnetv2_b2 block4b",
+        "effcli explain v1-b0 block2a -f json",
+        "effcli explain lite3 stem",
+        "effcli explain b0 block6b --draw block6b.svg",
     )
 )
 def explain(
@@ -124,6 +127,16 @@ def explain(
     svg: SvgOpt = None,
     html: HtmlOpt = None,
     wide: WideOpt = False,
+    draw: Annotated[
+        Path | None,
+        typer.Option(
+            "--draw",
+            metavar="FILE.svg|FILE.png",
+            help="Also draw the block: its channel flow narrow -> wide -> narrow (or the fused conv), the SE "
+            "squeeze, kernel, stride and the numbers of each layer.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """One block up close: its layers, the channel flow, the parameter breakdown and why it is built so.
 
@@ -136,6 +149,11 @@ def explain(
     from effcli.tools.sources import report_for
 
     check_pictures(format, svg, html, force)
+    if draw is not None:
+        from effcli.cli.options import PICTURE_SUFFIXES
+        from effcli.files import check_target
+
+        check_target(draw, force=force, option="--draw", suffixes=PICTURE_SUFFIXES)
     memory = memory_settings(batch, dtype, optimizer)
     explanation = explain_block(
         report_for(
@@ -143,6 +161,12 @@ def explain(
         ),
         block,
     )
+    if draw is not None:  # before stdout: a closed stdout must not lose the file
+        from effcli.pictures.block import block_figure
+        from effcli.pictures.figure import save_figure
+
+        save_figure(block_figure(explanation), draw, force=force, option="--draw")
+        print(f"Saved the drawing of {explanation.block.name} as {draw}", file=sys.stderr)
     show(
         format,
         lambda v: v.explain(explanation, memory=memory),
@@ -198,26 +222,20 @@ def compare(
     BatchNorm, activations, adds and pooling are excluded.
     """
     from effcli.tools.compare import compare as compare_reports
-    from effcli.tools.sources import report_for
 
     check_pictures(format, svg, html, force)
     if len(models) < 2:
         raise EffcliError(f"compare needs two or more models, got {len(models)}", source="A B [C ...]")
     memory = memory_settings(batch, dtype, optimizer)
-    head = checked_classes(classes)
-    reports = []
-    for target in models:
-        report = report_for(
-            target,
-            resolution,
-            engine=engine.value,
-            force=force,
-            pyramid=pyramid.value,
-            cache=not no_cache,
-            classes=head,
-        )
-        warn(report.warnings, prefix=f"{report.name}: ")
-        reports.append(report)
+    reports = reports_for(
+        models,
+        resolution,
+        engine=engine.value,
+        force=force,
+        pyramid=pyramid.value,
+        cache=not no_cache,
+        classes=checked_classes(classes),
+    )
     comparison = compare_reports(reports)
     show(
         format,

@@ -120,7 +120,7 @@ ForceBuildOpt = Annotated[
     typer.Option(
         "--force",
         help="Build with Keras even when the guard estimates it too large "
-        "(over 2 billion parameters or more memory than is free), and overwrite --svg/--html files.",
+        "(over 2 billion parameters or more memory than is free), and overwrite the files it is asked to save.",
     ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --svg and --html files if they exist.")]
@@ -147,6 +147,25 @@ HtmlOpt = Annotated[
         "--html", metavar="FILE.html", help="Also save exactly what the table view printed as HTML.", show_default=False
     ),
 ]
+PictureOpt = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE.svg|FILE.png",
+        help="Where to save the picture: .svg (text stays text, scales to any size) or .png (150 dpi).",
+        show_default=False,
+    ),
+]
+ForcePictureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Overwrite the output file if it exists, and build with Keras even when the guard estimates the "
+        "model too large.",
+    ),
+]
+PICTURE_SUFFIXES = (".svg", ".png")
 WideOpt = Annotated[
     bool,
     typer.Option(

@@ -124,6 +124,31 @@ def warn(messages: Iterable[str], *, prefix: str = "") -> None:
         print(f"Warning: {prefix}{message}", file=sys.stderr)
 
 
+def reports_for(
+    targets: Iterable[str],
+    resolution: str | None,
+    *,
+    engine: str,
+    force: bool,
+    pyramid: str = "keras",
+    cache: bool = True,
+    classes: int | None = None,
+    prefix: bool = True,
+) -> list:
+    """The report of each target (effcli.tools.sources.report_for), its warnings printed as they come, each
+    prefixed with the model's name when ``prefix`` (several models in one answer)."""
+    from effcli.tools.sources import report_for
+
+    reports = []
+    for target in targets:
+        report = report_for(
+            target, resolution, engine=engine, force=force, pyramid=pyramid, cache=cache, classes=classes
+        )
+        warn(report.warnings, prefix=f"{report.name}: " if prefix else "")
+        reports.append(report)
+    return reports
+
+
 FULL_WIDTH = 200  # no terminal and no COLUMNS: files and docs get the full table, as wide as this
 MIN_WIDTH, MAX_WIDTH = 20, 1000  # COLUMNS outside this is clamped (COLUMNS=100000000 must not hang)
 

@@ -16,8 +16,10 @@ width being as large as the widest table needs.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from html import escape as html_escape
 from typing import NamedTuple
 
 from effcli.render.document import Bullets, Cell, Document, KeyValues, Note, Part, Row, Table
@@ -40,6 +42,95 @@ LEFT_OUT_STYLE = "dim"
 LEFT_OUT = "Left out at {width} columns: {names}; --wide or --format json|csv|markdown shows all."
 BAR_MIN = 8  # the shortest full scale a bar column is drawn at before it is left out
 WRAP_MIN = 20  # a wrapping column's narrowest width unless the column says otherwise
+
+
+# --------------------------------------------------------------------------- saving as SVG or HTML
+# Rich's own templates load the "Fira Code" web font from a CDN; offline, the fallback font's other widths and
+# heights misalign the borders. These templates need nothing from the network: a monospace font the system has.
+
+MONOSPACE = '"DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", "Courier New", monospace'
+# Rich lays the SVG out in cells of 20 px (its char_height) by 24.4 px (1.22 x 20). The box-drawing verticals of
+# DejaVu Sans Mono (and of Menlo, drawn from it) are 1.19 em tall: at 21 px they span the 24.4 px line, so the
+# borders join. A cell is as wide as one glyph advance (0.602 em); every text run carries textLength, so a font
+# of another width in the stack is spaced to the same columns.
+SVG_FONT_SIZE = 21
+SVG_FONT_ASPECT = 0.602 * SVG_FONT_SIZE / 20
+SVG_FORMAT = (
+    """<svg class="rich-terminal" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">
+    <style>
+    .{unique_id}-matrix {{
+        font-family: """
+    + MONOSPACE
+    + """;
+        font-size: """
+    + str(SVG_FONT_SIZE)
+    + """px;
+        line-height: {line_height}px;
+        font-variant-east-asian: full-width;
+    }}
+
+    .{unique_id}-title {{
+        font-size: 18px;
+        font-weight: bold;
+        font-family: "DejaVu Sans", Arial, Helvetica, sans-serif;
+    }}
+
+    {styles}
+    </style>
+
+    <defs>
+    <clipPath id="{unique_id}-clip-terminal">
+      <rect x="0" y="0" width="{terminal_width}" height="{terminal_height}" />
+    </clipPath>
+    {lines}
+    </defs>
+
+    {chrome}
+    <g transform="translate({terminal_x}, {terminal_y})" clip-path="url(#{unique_id}-clip-terminal)">
+    {backgrounds}
+    <g class="{unique_id}-matrix">
+    {matrix}
+    </g>
+    </g>
+</svg>
+"""
+)
+LINE_CLIP = re.compile(r' clip-path="url\(#[\w-]+-line-\d+\)"')
+# A str.format template (Rich fills stylesheet, foreground, background, code); "{title}" is replaced first, escaped.
+# line-height 1.15: box-drawing verticals (about 1.19 em tall) overlap from line to line instead of leaving gaps.
+HTML_FORMAT = (
+    """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{stylesheet}
+body {{
+    color: {foreground};
+    background-color: {background};
+    margin: 1em;
+}}
+pre {{
+    font-family: """
+    + MONOSPACE
+    + """;
+    font-size: 14px;
+    line-height: 1.15;
+    overflow-x: auto;
+}}
+pre code {{
+    font-family: inherit;
+}}
+</style>
+</head>
+<body>
+<pre><code>{code}</code></pre>
+</body>
+</html>
+"""
+)
 
 
 def table_width(widths: list[int]) -> int:
@@ -240,10 +331,22 @@ class TableWriter:
     # ---------------------------------------------------------------- saving what was printed
 
     def export_svg(self, title: str) -> str:
-        return self._recorded().export_svg(title=title, clear=False)
+        """What was printed, as a self-contained SVG (no web font: a local monospace stack, see SVG_FORMAT).
 
-    def export_html(self) -> str:
-        return self._recorded().export_html(clear=False)
+        Rich clips every text run to its own line; a 21 px glyph that reaches past the line (the box-drawing
+        verticals, meant to join the next line's; an underscore's stroke) would be cut, so the borders showed
+        gaps and underscores vanished. The runs are left unclipped (the terminal's frame still clips)."""
+        svg = self._recorded().export_svg(
+            title=title, clear=False, code_format=SVG_FORMAT, font_aspect_ratio=SVG_FONT_ASPECT
+        )
+        return LINE_CLIP.sub("", svg)
+
+    def export_html(self, title: str | None = None) -> str:
+        """What was printed, as a self-contained HTML page titled ``title`` (default: the document's title)."""
+        if title is None:
+            title = self._written[0].title if self._written is not None else "effcli"
+        title = html_escape(title or "effcli").replace("{", "{{").replace("}", "}}")
+        return self._recorded().export_html(clear=False, code_format=HTML_FORMAT.replace("{title}", title))
 
     def _recorded(self):
         """A Rich console that has printed the last document, in colour (for SVG and HTML)."""

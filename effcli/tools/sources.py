@@ -43,3 +43,23 @@ def report_for(
     return summarize(
         spec, input_shape(spec, resolution), engine=engine, force=force, pyramid=pyramid, cache=cache, classes=classes
     )
+
+
+def scaling_for(target: str, report: Report):
+    """The round_filters / round_repeats of ``target`` (a preset or config) as `effcli scale` shows them:
+    its stage list at width and depth 1, scaled by its own coefficients, at the report's input. None for a
+    saved model (its stage list is not recorded as a config)."""
+    if target.lower().endswith(".keras"):
+        return None
+    from effcli.config.presets import resolve
+    from effcli.tools.scale import explore
+
+    spec = resolve(target)
+    base = spec.with_changes(
+        name=f"{spec.name}_w1_d1",
+        width_coefficient=1.0,
+        depth_coefficient=1.0,
+        description=f"{spec.name}'s stage list before scaling",
+        published=None,
+    )
+    return explore(base, spec, report.input_shape, classes=report.classes)

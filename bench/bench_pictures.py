@@ -1,0 +1,72 @@
+"""What a picture costs: the commands that draw, against the analytic summary of the same model.
+
+    python bench/bench_pictures.py [--runs N]
+
+Each drawing command runs alternately with `effcli summary efficientnetv2_b0
+--engine analytic` (summary, command, summary, command, ...) in fresh processes,
+so both see the same machine state; the script prints the medians and the ratio
+of the medians. The difference is mostly importing matplotlib (which no other
+command loads: `effcli --help` and the summary stay as fast as before) and
+drawing. Files go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EFFCLI = str(Path(sys.executable).with_name("effcli"))
+ENV = {k: v for k, v in os.environ.items() if k not in ("EFFCLI_ENGINE", "EFFCLI_DEBUG", "COLUMNS")}
+SUMMARY = [EFFCLI, "summary", "efficientnetv2_b0", "-e", "analytic"]
+COMMANDS = {
+    "effcli draw b0 -o b0.svg": ["draw", "efficientnetv2_b0", "-o", "b0.svg"],
+    "effcli draw b0 -o b0.png": ["draw", "efficientnetv2_b0", "-o", "b0.png"],
+    "effcli draw l --compare xl -o l.svg": [
+        "draw",
+        "efficientnetv2_l",
+        "--compare",
+        "efficientnetv2_xl",
+        "-o",
+        "l.svg",
+    ],
+    "effcli explain b2 block4b --draw b.svg": ["explain", "efficientnetv2_b2", "block4b", "--draw", "b.svg"],
+    "effcli chart --classes 1000 -o chart.svg": ["chart", "--classes", "1000", "-o", "chart.svg"],
+    "effcli report b0 -o b0.html": ["report", "efficientnetv2_b0", "-o", "b0.html"],
+}
+
+
+def run_once(command: list[str], cwd: str) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, env=ENV, cwd=cwd)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr.decode()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    print(f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {args.runs} runs")
+    with tempfile.TemporaryDirectory() as work:
+        for arguments in COMMANDS.values():  # warm the file cache, the bytecode and matplotlib's font cache
+            run_once([EFFCLI, *arguments, "-e", "analytic", "--force"], work)
+        for label, arguments in COMMANDS.items():
+            base, times = [], []
+            for _ in range(args.runs):
+                base.append(run_once(SUMMARY, work))
+                times.append(run_once([EFFCLI, *arguments, "-e", "analytic", "--force"], work))
+            summary, median = statistics.median(base), statistics.median(times)
+            print(f"{label:44s} {median:6.3f} s   summary {summary:6.3f} s   x{median / summary:.2f}")
+
+
+if __name__ == "__main__":
+    main()

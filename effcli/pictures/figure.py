@@ -1,0 +1,95 @@
+"""What every picture shares: matplotlib set up for deterministic output, the colours, and saving to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+SUFFIXES = (".svg", ".png")
+
+# Colour by block type (the same in every picture) and by family (the chart).
+TYPE_COLOURS = {
+    "stem": "#7f7f7f",
+    "fused": "#e6862e",
+    "mbconv": "#3a78b5",
+    "top": "#5b9a4a",
+    "head": "#9467bd",
+}
+FAMILY_COLOURS = {"v2": "#d62728", "v1": "#1f77b4", "lite": "#2ca02c", "custom": "#333333"}
+INK = "#222222"  # text and outlines
+MUTED = "#777777"  # secondary text, grid lines
+PYRAMID_COLOUR = "#c0392b"  # the P1..P5 marks
+
+FONT = "DejaVu Sans"  # shipped with matplotlib: the same glyphs (and PNG bytes) on every machine
+PNG_DPI = 150
+
+
+def matplotlib_figure(width: float, height: float) -> Figure:
+    """A new figure (inches), drawn off-screen with settings that make SVG and PNG output reproducible.
+
+    Uses ``matplotlib.figure.Figure`` directly (no pyplot, no global figure registry)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "effcli",  # clip-path ids from a fixed salt, not from random numbers
+            "svg.fonttype": "none",  # text stays text: searchable, selectable, checkable by tests
+            "font.family": "sans-serif",
+            "font.sans-serif": [FONT, "Arial", "Helvetica", "sans-serif"],
+            "font.size": 9,
+            "axes.edgecolor": INK,
+            "axes.labelcolor": INK,
+            "text.color": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "path.simplify": False,
+        }
+    )
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout=None)
+
+
+def picture_format(path: Path) -> str:
+    """'svg' or 'png', from the file name (check_target has refused every other suffix)."""
+    return path.suffix.lower().lstrip(".")
+
+
+def figure_bytes(figure: Figure, format: str) -> bytes:
+    """The picture as bytes: SVG without a date, PNG without a software stamp."""
+    import io
+
+    buffer = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None, "Creator": "effcli"} if format == "svg" else {"Software": None}
+    figure.savefig(buffer, format=format, metadata=metadata, dpi=PNG_DPI, facecolor="white")
+    return buffer.getvalue()
+
+
+def save_figure(figure: Figure, path: Path, *, force: bool, option: str) -> None:
+    """Write the picture to ``path`` (.svg or .png) atomically; never replaces a file without ``force``."""
+    from effcli.files import atomic_target
+
+    data = figure_bytes(figure, picture_format(path))
+    with atomic_target(path, force=force, option=option) as temporary:
+        temporary.write_bytes(data)
+
+
+def svg_text(figure: Figure) -> str:
+    """The picture as an SVG document (for the HTML report), without the XML prolog and doctype."""
+    text = figure_bytes(figure, "svg").decode("utf-8")
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """The width in points of one line of ``text`` in the pictures' font (to lay out before drawing)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(family=[FONT, "sans-serif"], size=size, weight="bold" if bold else "normal")
+    width, _, _ = text_to_path.get_text_width_height_descent(text, font, ismath=False)
+    return float(width)

@@ -1,0 +1,233 @@
+"""``effcli draw``: the backbone diagram (effcli.pictures.diagram), checked as a reader sees it.
+
+The SVG is parsed: one shape per block, a label per stage, the pyramid taps over
+the blocks they tap, an arc per residual block; the PNG is decoded and must show
+the type colours. Expectations come from the Report, never from the drawing code.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from functools import cache
+
+import pytest
+
+from effcli.core.plan import STAGE_KINDS
+from effcli.core.report import Report
+from effcli.pictures.diagram import backbone_figure
+from effcli.pictures.figure import PNG_DPI, TYPE_COLOURS, figure_bytes
+from effcli.render.text import macs_text
+from effcli.tools.sources import report_for
+
+SVG = "{http://www.w3.org/2000/svg}"
+PRESETS = [
+    ("efficientnetv2_b0", None),  # fused then MBConv
+    ("v1-b0", None),  # V1: no fused block
+    ("lite0", None),
+    ("efficientnetv2_l", None),  # 80 blocks, a seventh stage
+    ("efficientnetv2_b0", 1000),  # a classifier head
+]
+
+
+@cache
+def report(name: str, classes: int | None = None) -> Report:
+    return report_for(name, None, engine="analytic", force=False, classes=classes)
+
+
+@cache
+def svg(*models: tuple[str, int | None]) -> bytes:
+    return figure_bytes(backbone_figure([report(name, classes) for name, classes in models]), "svg")
+
+
+def root(*models: tuple[str, int | None]) -> ET.Element:
+    return ET.fromstring(svg(*models))
+
+
+def ids(tree: ET.Element) -> dict[str, ET.Element]:
+    return {element.attrib["id"]: element for element in tree.iter() if "id" in element.attrib}
+
+
+def texts(element: ET.Element) -> list[str]:
+    return ["".join(text.itertext()) for text in element.iter(f"{SVG}text")]
+
+
+def xs(element: ET.Element) -> list[float]:
+    """The x coordinates of an element's paths (the drawing's points: M/L/Q pairs, x first)."""
+    values: list[float] = []
+    for path in element.iter(f"{SVG}path"):
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", path.attrib["d"])]
+        values += numbers[0::2]
+    return values
+
+
+def stages(r: Report) -> dict[int, list]:
+    found: dict[int, list] = {}
+    for block in r.blocks:
+        if block.type in STAGE_KINDS:
+            found.setdefault(block.stage, []).append(block)
+    return found
+
+
+@pytest.mark.parametrize(("name", "classes"), PRESETS)
+def test_one_shape_per_block_in_order(name, classes):
+    r = report(name, classes)
+    found = ids(root((name, classes)))
+    shapes = [key for key in found if key.startswith("block-")]
+    assert shapes == [f"block-{block.name}" for block in r.blocks]  # every block, once, in the report's order
+    # left to right, as the network runs
+    lefts = [min(xs(found[key])) for key in shapes]
+    assert lefts == sorted(lefts)
+
+
+@pytest.mark.parametrize(("name", "classes"), PRESETS)
+def test_every_stage_is_labelled_with_its_numbers(name, classes):
+    r = report(name, classes)
+    found = ids(root((name, classes)))
+    for number, blocks in stages(r).items():
+        assert texts(found[f"stage-{number}"]) == [f"Stage {number}"]
+        details = " | ".join(texts(found[f"details-stage-{number}"]))
+        last = blocks[-1].output_shape
+        assert f"{len(blocks)} ×" in details
+        assert f"{last[2]} ch" in details and f"{last[0]}×{last[1]}" in details
+        assert f"{macs_text(sum(b.params for b in blocks))} params" in details
+        assert f"{macs_text(sum(b.macs for b in blocks))} MACs" in details
+    assert sorted(key for key in found if re.fullmatch(r"stage-\d+", key)) == sorted(f"stage-{n}" for n in stages(r))
+    for special in {block.type for block in r.blocks} - set(STAGE_KINDS):
+        assert f"label-{special}" in found
+
+
+@pytest.mark.parametrize(("name", "classes"), PRESETS)
+def test_pyramid_taps_point_at_their_blocks(name, classes):
+    r = report(name, classes)
+    found = ids(root((name, classes)))
+    assert [level.level for level in r.pyramid] == ["P1", "P2", "P3", "P4", "P5"]
+    assert sorted(key for key in found if key.startswith("tap-")) == sorted(f"tap-{l.level}" for l in r.pyramid)
+    spans = {}
+    for block in r.blocks:
+        points = xs(found[f"block-{block.name}"])
+        spans[block.name] = (min(points), max(points))
+    for level in r.pyramid:
+        marker = xs(found[f"tap-{level.level}"])
+        tip = (min(marker) + max(marker)) / 2  # the triangle's axis
+        inside = [name for name, (left, right) in spans.items() if left <= tip <= right]
+        assert inside == [level.block], level
+        label = " ".join(texts(found[f"pyramid-label-{level.level}"]))
+        assert level.level in label and f"stride {level.stride}" in label
+
+
+@pytest.mark.parametrize(("name", "classes"), PRESETS)
+def test_one_arc_per_residual_block(name, classes):
+    r = report(name, classes)
+    found = ids(root((name, classes)))
+    arcs = [key for key in found if key.startswith("residual-")]
+    assert arcs == [f"residual-{block.name}" for block in r.blocks if block.residual]
+    for key in arcs:  # over its own block
+        block = found[key.replace("residual-", "block-", 1)]
+        arc, shape = xs(found[key]), xs(block)
+        assert min(arc) <= min(shape) and max(shape) <= max(arc)
+
+
+@pytest.mark.parametrize(("name", "classes"), PRESETS)
+def test_title_and_legend(name, classes):
+    r = report(name, classes)
+    tree = root((name, classes))
+    title = " ".join(texts(ids(tree)["title"]))
+    assert r.name in title and "×".join(str(d) for d in r.input_shape) in title
+    assert f"{macs_text(r.totals.params)} params" in title and f"{macs_text(r.totals.macs)} MACs" in title
+    everything = " | ".join(texts(tree))
+    assert "residual" in everything and "pyramid tap" in everything
+    legend = {"fused": "Fused-MBConv", "mbconv": "MBConv", "stem": "stem", "top": "top", "head": "head"}
+    for kind in {block.type for block in r.blocks}:
+        assert legend[kind] in everything
+
+
+def test_head_is_drawn_after_the_top():
+    r = report("efficientnetv2_b0", 1000)
+    found = ids(root(("efficientnetv2_b0", 1000)))
+    assert r.blocks[-1].type == "head"
+    assert min(xs(found["block-head"])) > max(xs(found["block-top"]))
+    assert "classes" in " ".join(texts(found["details-head"]))
+    plain = ids(root(("efficientnetv2_b0", None)))
+    assert "block-head" not in plain and "label-head" not in plain
+
+
+def test_compare_draws_both_models_aligned_by_stage():
+    first, second = ("efficientnetv2_b0", None), ("v1-b0", None)
+    r1, r2 = report(*first), report(*second)
+    tree = root(first, second)
+    found = ids(tree)
+    assert [k for k in found if k.startswith("m1-block-")] == [f"m1-block-{b.name}" for b in r1.blocks]
+    assert [k for k in found if k.startswith("m2-block-")] == [f"m2-block-{b.name}" for b in r2.blocks]
+    assert not [k for k in found if k.startswith("block-")]
+    for prefix, r in (("m1-", r1), ("m2-", r2)):
+        assert sum(k.startswith(f"{prefix}residual-") for k in found) == sum(b.residual for b in r.blocks)
+        assert sorted(k for k in found if k.startswith(f"{prefix}tap-")) == sorted(
+            f"{prefix}tap-{level.level}" for level in r.pyramid
+        )
+        assert r.name in " ".join(texts(found[f"{prefix}title"]))
+    shared = set(stages(r1)) & set(stages(r2))
+    assert shared
+    for number in shared:  # stage k of both models sits in the same column
+        x1 = float(found[f"m1-stage-{number}"].find(f"{SVG}text").attrib["x"])
+        x2 = float(found[f"m2-stage-{number}"].find(f"{SVG}text").attrib["x"])
+        assert x1 == pytest.approx(x2)
+        start = max(
+            min(xs(found[f"m1-block-{stages(r1)[number][0].name}"])),
+            min(xs(found[f"m2-block-{stages(r2)[number][0].name}"])),
+        )
+        previous = number - 1
+        if previous in shared:  # and every block of stage k is right of both models' stage k-1
+            end = max(
+                max(xs(found[f"m1-block-{stages(r1)[previous][-1].name}"])),
+                max(xs(found[f"m2-block-{stages(r2)[previous][-1].name}"])),
+            )
+            assert start > end
+    only = (set(stages(r1)) | set(stages(r2))) - shared  # V1 has a 7th stage, V2-B0 has not
+    for number in only:
+        assert f"no stage {number}" in " | ".join(texts(tree))
+
+
+def test_same_input_same_bytes():
+    reports = [report("lite0"), report("v1-b0")]
+    assert figure_bytes(backbone_figure(reports), "svg") == figure_bytes(backbone_figure(reports), "svg")
+    assert figure_bytes(backbone_figure(reports[:1]), "png") == figure_bytes(backbone_figure(reports[:1]), "png")
+
+
+@pytest.mark.parametrize("name", ["efficientnetv2_b0", "efficientnetv2_l"])
+def test_png_shows_the_blocks(name):
+    from PIL import Image
+
+    figure = backbone_figure([report(name)])
+    width, height = figure.get_size_inches()
+    image = Image.open(io.BytesIO(figure_bytes(figure, "png"))).convert("RGB")
+    assert image.size == (pytest.approx(width * PNG_DPI, abs=2), pytest.approx(height * PNG_DPI, abs=2))
+    assert 5 * PNG_DPI <= image.size[0] <= 24 * PNG_DPI and 3 * PNG_DPI <= image.size[1] <= 6 * PNG_DPI
+    colours = {colour for _, colour in image.getcolors(maxcolors=1 << 20)}
+    assert len(colours) > 20
+    for kind in ("fused", "mbconv", "stem", "top"):
+        hex_colour = TYPE_COLOURS[kind].lstrip("#")
+        assert tuple(int(hex_colour[i : i + 2], 16) for i in (0, 2, 4)) in colours, kind
+
+
+def test_size_stays_sane_for_the_deepest_models():
+    for name in ("efficientnetv2_xl", "v1-l2"):
+        figure = backbone_figure([report(name)])
+        width, height = figure.get_size_inches()
+        assert width <= 24 and height <= 6, name
+
+
+def test_one_or_two_reports():
+    with pytest.raises(ValueError):
+        backbone_figure([])
+    with pytest.raises(ValueError):
+        backbone_figure([report("lite0")] * 3)
+
+
+def test_importing_the_module_does_not_load_matplotlib():
+    code = "import sys, effcli.pictures.diagram; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
