@@ -186,3 +186,27 @@ def test_draw_and_report_a_saved_model(run, tmp_path):
     assert code == 0, err
     page = (tmp_path / "lite0.html").read_text(encoding="utf-8")
     assert all(name in page for name in names)
+
+
+@pytest.mark.parametrize("command", ["draw", "chart", "report", "explain"])
+def test_a_name_the_font_cannot_draw_is_one_warning(run, tmp_path, command):
+    """matplotlib warns once per missing glyph and per call (dozens of Python warnings); effcli says it once."""
+    assert run("export", "b0", "-o", "mine.yaml")[0] == 0
+    config = tmp_path / "mine.yaml"
+    config.write_text(config.read_text().replace("name: efficientnetv2_b0", 'name: "模型 b0 🚀"'))
+    out_file = "x.html" if command == "report" else "x.png"
+    args = {
+        "draw": ["draw", "mine.yaml", "-o", out_file],
+        "chart": ["chart", "mine.yaml", "-o", out_file],
+        "report": ["report", "mine.yaml", "-o", out_file],
+        "explain": ["explain", "mine.yaml", "stem", "-f", "json", "--draw", out_file],
+    }[command]
+    code, _, err = run(*args)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line]
+    assert warnings[0] == (
+        "Warning: the pictures' font (DejaVu Sans) has no glyph for 型 模 🚀: a PNG shows boxes for them, "
+        "an SVG or HTML file leaves them to the viewer's fonts"
+    )
+    assert all(not line.startswith("Warning") for line in warnings[1:]) and "UserWarning" not in err
+    assert (tmp_path / out_file).stat().st_size > 0

@@ -162,10 +162,12 @@ def explain(
         block,
     )
     if draw is not None:  # before stdout: a closed stdout must not lose the file
+        from effcli.cli.drawing import drawing
         from effcli.pictures.block import block_figure
         from effcli.pictures.figure import save_figure
 
-        save_figure(block_figure(explanation), draw, force=force, option="--draw")
+        with drawing():
+            save_figure(block_figure(explanation), draw, force=force, option="--draw")
         print(f"Saved the drawing of {explanation.block.name} as {draw}", file=sys.stderr)
     show(
         format,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +27,23 @@ from effcli.cli.options import (
     complete_model,
 )
 from effcli.cli.output import emit, reports_for, warn
+
+
+@contextlib.contextmanager
+def drawing() -> Iterator[None]:
+    """Draw inside this: the characters the pictures' font lacks become one warning line, not dozens."""
+    from effcli.pictures.figure import missing_glyphs
+
+    with missing_glyphs() as missing:
+        yield
+    if missing:
+        characters = " ".join(sorted(missing))
+        warn(
+            [
+                f"the pictures' font (DejaVu Sans) has no glyph for {characters}: a PNG shows boxes for them, an SVG "
+                "or HTML file leaves them to the viewer's fonts"
+            ]
+        )
 
 
 @app.command(
@@ -78,7 +97,8 @@ def draw(
         classes=checked_classes(classes),
         prefix=compare is not None,
     )
-    save_figure(backbone_figure(reports), output, force=force, option="--output")
+    with drawing():
+        save_figure(backbone_figure(reports), output, force=force, option="--output")
     drawn = " and ".join(f"{report.name} ({_stages_text(report)})" for report in reports)
     emit(f"Saved the diagram of {drawn} to {output}\n")
 
@@ -135,7 +155,8 @@ def chart(
     head = checked_classes(classes)
     reports = reports_for(models or [], resolution, engine=engine.value, force=force, cache=not no_cache, classes=head)
     points = family_points(reports, head)
-    save_figure(chart_figure(points, classes=head), output, force=force, option="--output")
+    with drawing():
+        save_figure(chart_figure(points, classes=head), output, force=force, option="--output")
     presets = sum(1 for point in points if point.is_preset)
     named = f", {len(reports)} named on the command line" if reports else ""
     emit(f"Saved the chart of {presets} presets{named} to {output}\n")
@@ -194,11 +215,14 @@ def report(
     )
     warn(measured.warnings)
     scaling = scaling_for(model, measured)
+    with drawing():
+        diagram = svg_text(backbone_figure([measured]))
+        chart = svg_text(chart_figure(family_points([measured], head), classes=head))
     page = report_page(
         measured,
         scaling_document=None if scaling is None else _scaling_document(scaling),
-        diagram_svg=svg_text(backbone_figure([measured])),
-        chart_svg=svg_text(chart_figure(family_points([measured], head), classes=head)),
+        diagram_svg=diagram,
+        chart_svg=chart,
     )
     write_text_atomic(output, page, force=force, option="--output")
     emit(f"Saved the report of {measured.name} to {output}\n")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +31,35 @@ FONT = "DejaVu Sans"  # shipped with matplotlib: the same glyphs (and PNG bytes)
 PNG_DPI = 150
 
 
+GLYPH_WARNING = re.compile(r"Glyph (\d+) .*missing from font")
+
+
+@contextlib.contextmanager
+def missing_glyphs() -> Iterator[set[str]]:
+    """Collect the characters the pictures' font cannot draw (a CJK or emoji config name), instead of
+    matplotlib's warning per character and per call; the set is filled when the block ends. The PNG shows
+    them as boxes; the SVG keeps them as text, drawn by the viewer's fonts. Other warnings pass through."""
+    found: set[str] = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield found
+    for warning in caught:
+        match = GLYPH_WARNING.search(str(warning.message))
+        if match:
+            found.add(chr(int(match[1])))
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
 def matplotlib_figure(width: float, height: float) -> Figure:
     """A new figure (inches), drawn off-screen with settings that make SVG and PNG output reproducible.
 
-    Uses ``matplotlib.figure.Figure`` directly (no pyplot, no global figure registry)."""
+    Uses ``matplotlib.figure.Figure`` directly (no pyplot, no global figure registry). matplotlib's own
+    log lines (building its font cache on a first run, a temporary cache folder when the home folder is
+    read-only) are kept off stderr, where effcli's output is one line per message."""
+    import logging
+
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     import matplotlib
 
     matplotlib.use("Agg", force=True)
