@@ -92,6 +92,9 @@ COMMANDS = {
     "export": lambda model: ["export", model],
     "scale": lambda model: ["scale", "-b", model, "-w", "1", "-d", "1"],
     "plan": lambda model: ["plan", "--max-params", "20M", "--base", model],
+    "draw": lambda model: ["draw", model, "-o", "fuzz.svg"],
+    "chart": lambda model: ["chart", model, "-o", "fuzz.png"],
+    "report": lambda model: ["report", model, "-o", "fuzz.html"],
 }
 
 
@@ -297,7 +300,7 @@ def test_names_longer_than_the_file_system_allows(runner, tmp_path, monkeypatch,
     monkeypatch.chdir(tmp_path)
     long = "n" * (_name_max(tmp_path) + extra)
     target = f"{long}/x{suffix}" if folder else f"{long}{suffix}"
-    if suffix == ".keras" and command in ("summary", "explain", "compare"):
+    if suffix == ".keras" and command in ("summary", "explain", "compare", "draw", "chart", "report"):
         return  # a saved model: the .keras reader's own tests
     words = ["is a saved Keras model"] if suffix == ".keras" else []
     line = check_one_error(runner, COMMANDS[command](target), [f"Error: {target}: ", *words])
@@ -324,7 +327,7 @@ def test_a_keras_file_where_a_config_is_needed(runner, tmp_path, monkeypatch, ar
     monkeypatch.chdir(tmp_path)
     if exists:
         (tmp_path / "m.keras").write_text("x")
-    line = check_one_error(runner, args, ["Error: m.keras: is a saved Keras model", "summary, explain and compare"])
+    line = check_one_error(runner, args, ["Error: m.keras: is a saved Keras model", "summary, explain, compare, draw"])
     assert "(top level)" not in line and "too large" not in line
 
 

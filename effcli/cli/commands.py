@@ -752,7 +752,7 @@ def cache_info(
 ) -> None:
     """Where the cache is, how many networks it holds and their size.
 
-    Move it with EFFCLI_CACHE_DIR; bypass it with --no-cache on summary, compare and explain.
+    Move it with EFFCLI_CACHE_DIR; bypass it with --no-cache on the commands that build with Keras.
     """
     import json
 

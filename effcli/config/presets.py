@@ -146,10 +146,10 @@ def resolve(target: str) -> BackboneSpec:
     if not strip_invisible(target) and not _name_exists(target):
         what = "an empty name" if not target else "an empty name (only invisible characters)"
         raise EffcliError(f"{what}; give a preset name or the path of a YAML config file", source=repr(target))
-    if target.lower().endswith(".keras"):  # summary, explain and compare take these before calling resolve
+    if target.lower().endswith(".keras"):  # the commands that read saved models take these before calling resolve
         raise EffcliError(
             "is a saved Keras model; this command takes a preset name or a YAML/JSON stage config "
-            "(summary, explain and compare read .keras files)",
+            "(summary, explain, compare, draw, chart and report read .keras files)",
             source=target,
         )
     found = names.lookup(target, preset_files())
