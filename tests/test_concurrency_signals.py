@@ -56,6 +56,7 @@ RACES = {
     ),
     "summary --svg": (lambda i: ["summary", MODELS[i], "--svg", "same.svg"], "--svg", "same.svg"),
     "compare --html": (lambda i: ["compare", MODELS[i], "b0", "--html", "same.html"], "--html", "same.html"),
+    "draw -o": (lambda i: ["draw", MODELS[i], "-o", "same.png"], "--output", "same.png"),
 }
 
 # Makes every process wait, just before it publishes its file, until all N have got there: the
@@ -382,6 +383,7 @@ SIGNALLED = {
         "Saved efficientnetv2_b0_w1.3_d1.2 to s.yaml",
     ),
     "export -o": (["export", "b0", "-o", "e.yaml"], "e.yaml", "Wrote efficientnetv2_b0 to e.yaml"),
+    "draw": (["draw", "b0", "-o", "d.svg"], "d.svg", None),  # its "Saved ..." line goes to stdout
 }
 DELAYS = [0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.3]
 

@@ -264,6 +264,10 @@ TOO_LARGE = {
     "summary --html": (["summary", "b0", "--html", "x.html"], "--html", "x.html"),
     "compare --svg": (["compare", "b0", "b1", "--svg", "c.svg"], "--svg", "c.svg"),
     "scale --svg": (["scale", "-w", "2", "-d", "3", "--svg", "s.svg"], "--svg", "s.svg"),
+    "draw -o png": (["draw", "b0", "-o", "d.png"], "--output", "d.png"),
+    "chart -o svg": (["chart", "-o", "c.svg"], "--output", "c.svg"),
+    "report -o": (["report", "lite0", "-o", "r.html"], "--output", "r.html"),
+    "explain --draw": (["explain", "b0", "block2a", "--draw", "e.svg"], "--draw", "e.svg"),
 }
 
 
@@ -310,6 +314,13 @@ FULL_DEVICE = {
         "f.yaml",
     ),
     "summary --svg": (["summary", "b0", "--svg", "f.svg"], ["Saved the table as f.svg"], "f.svg"),
+    "draw": (["draw", "b0", "-o", "f.svg"], [], "f.svg"),
+    "report": (["report", "b0", "-o", "f.html"], [], "f.html"),
+    "explain --draw": (
+        ["explain", "b0", "block2a", "--draw", "f.png"],
+        ["Saved the drawing of block2a as f.png"],
+        "f.png",
+    ),
 }
 
 
