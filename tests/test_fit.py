@@ -173,7 +173,7 @@ def _view_tables() -> dict[str, Table]:
     """Every table of every view, by the name docs/commands.md gives it."""
     from effcli.config.presets import resolve
     from effcli.render import views
-    from effcli.tools.budget import search
+    from effcli.tools.budget import recommend, search
     from effcli.tools.catalog import catalogue
     from effcli.tools.compare import compare
     from effcli.tools.explain import explain
@@ -190,6 +190,9 @@ def _view_tables() -> dict[str, Table]:
     found |= by_title(views.scale(scale(resolve("efficientnetv2_b0"), width=1.2, depth=1.4)), "scale")
     found |= by_title(views.explain(explain(report, "block2a")), "explain")
     found |= by_title(views.plan(plan), "plan")
+    answer = recommend(resolve("efficientnetv2_b0"), max_params=20_000_000, max_macs=5_000_000_000)
+    for title, table in by_title(views.recommendation(answer), "plan").items():
+        found[title.replace(" from efficientnetv2_b0", "")] = table  # "Compound scaling from <base>"
     found["presets"] = next(p for p in views.presets(catalogue()).parts if isinstance(p, Table))
     return found
 
@@ -217,4 +220,4 @@ def test_the_documented_priorities_are_the_views():
         order = sorted((c.priority, j) for j, c in enumerate(table.columns) if c.priority)
         assert always == ", ".join(kept), name
         assert then == ", ".join(labels[j] for _, j in order), name
-    assert len(documented) == 11
+    assert len(documented) == 13
