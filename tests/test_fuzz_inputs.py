@@ -25,7 +25,7 @@ import unicodedata
 import pytest
 import yaml
 from _processes import python_env
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -268,6 +268,28 @@ def test_invisible_config_names_are_refused(runner, tmp_path, monkeypatch, name,
         assert all(unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp") for char in read_back)
     line = check_one_error(runner, ["summary", file], [f"Error: {file}: name: must not be empty"])
     assert line.startswith(f"Error: {file}: name: ")
+
+
+@fuzz_settings(200)
+@given(name=st.one_of(INVISIBLE_NAMES, st.text(min_size=1, max_size=8)))
+def test_the_schema_and_the_loader_agree_on_a_name(runner, tmp_path_factory, name):
+    """An editor validating with `effcli schema` refuses exactly the names the loader refuses (invisible
+    ones), within the Basic Multilingual Plane (JSON Schema regexes have no Unicode categories)."""
+    import json
+
+    import jsonschema
+
+    from effcli.config.schema import config_schema
+
+    assume(all(ord(char) < 0x10000 for char in name))
+    data = _readable()
+    data["name"] = name
+    folder = tmp_path_factory.mktemp("name")
+    (folder / "n.json").write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(app, ["summary", str(folder / "n.json"), "-f", "json"], env={"EFFCLI_ENGINE": "analytic"})
+    errors = list(jsonschema.Draft7Validator(config_schema()).iter_errors(data))  # the rest is a valid preset
+    loader_refuses = result.exit_code == 2 and "name: must not be empty" in result.stderr
+    assert loader_refuses == bool(errors), (name, result.stderr, [e.message for e in errors])
 
 
 def test_a_visible_name_keeps_its_inner_characters_and_loses_invisible_ends(runner, tmp_path, monkeypatch):

@@ -46,6 +46,30 @@ _STACKWISE_DESCRIPTIONS = {
 }
 
 
+def _visible_pattern() -> str:
+    """A regex matching a text with at least one visible character: one outside INVISIBLE_CATEGORIES, the
+    characters the loader strips from a name's ends (so a name of U+200B alone fails both). JSON Schema's
+    regexes have no Unicode categories, so the class lists the Basic Multilingual Plane's invisible characters
+    as ranges; surrogates are left out (a validator without the u flag sees an emoji as two of them)."""
+    import unicodedata
+
+    from effcli.core.limits import INVISIBLE_CATEGORIES
+
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF or unicodedata.category(chr(code)) not in INVISIBLE_CATEGORIES:
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = "".join(f"\\u{a:04X}" if a == b else f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges)
+    return f"[^{parts}]"
+
+
+VISIBLE_PATTERN = _visible_pattern()
+
+
 def field_schema(field: Field) -> dict[str, Any]:
     """The JSON Schema of one field of the table."""
     schema: dict[str, Any] = {}
@@ -62,7 +86,7 @@ def field_schema(field: Field) -> dict[str, Any]:
         schema["not"] = {"multipleOf": 2}
     if field.nonblank:
         schema["minLength"] = 1
-        schema["pattern"] = r"\S"
+        schema["pattern"] = VISIBLE_PATTERN
     if field.kind == TUPLE:
         schema["minItems"] = schema["maxItems"] = len(field.items)
         schema["items"] = [field_schema(item) for item in field.items]
