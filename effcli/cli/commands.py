@@ -72,20 +72,18 @@ def summary(
     residual branch. Pyramid levels follow keras-cv: the tensor entering each
     stride-2 block, then the top activation.
     """
-    from effcli.tools.sources import report_for
-
     check_pictures(format, svg, html, force)
     memory = memory_settings(batch, dtype, optimizer)
-    report = report_for(
-        model,
+    (report,) = reports_for(
+        [model],
         resolution,
         engine=engine.value,
         force=force,
         pyramid=pyramid.value,
         cache=not no_cache,
         classes=checked_classes(classes),
+        prefix=False,
     )
-    warn(report.warnings)
     show(
         format,
         lambda v: v.summary(report, layers=layers, memory=memory),

@@ -199,36 +199,31 @@ def report(
     from effcli.pictures.diagram import backbone_figure
     from effcli.pictures.figure import svg_text
     from effcli.pictures.page import report_page
+    from effcli.render import views
     from effcli.tools.family import family_points
-    from effcli.tools.sources import report_for, scaling_for
+    from effcli.tools.sources import scaling_for
 
     check_target(output, force=force, option="--output", suffixes=(".html", ".htm"))
     head = checked_classes(classes)
-    measured = report_for(
-        model,
+    (measured,) = reports_for(
+        [model],
         resolution,
         engine=engine.value,
         force=force,
         pyramid=pyramid.value,
         cache=not no_cache,
         classes=head,
+        prefix=False,
     )
-    warn(measured.warnings)
     scaling = scaling_for(model, measured)
     with drawing():
         diagram = svg_text(backbone_figure([measured]))
         chart = svg_text(chart_figure(family_points([measured], head), classes=head))
     page = report_page(
         measured,
-        scaling_document=None if scaling is None else _scaling_document(scaling),
+        scaling_document=None if scaling is None else views.scale(scaling),
         diagram_svg=diagram,
         chart_svg=chart,
     )
     write_text_atomic(output, page, force=force, option="--output")
     emit(f"Saved the report of {measured.name} to {output}\n")
-
-
-def _scaling_document(scaling):
-    from effcli.render import views
-
-    return views.scale(scaling)
