@@ -165,6 +165,9 @@ class KerasHubSettings:
     batch_norm_epsilon: float = 1e-5
 
 
+PLAIN_TRAINING = "ImageNet-1k"  # a published accuracy trained on ImageNet-1k alone
+
+
 @dataclass(frozen=True)
 class Published:
     """What a preset's paper reports for it: ImageNet top-1 at an evaluation resolution, and where."""
@@ -172,7 +175,12 @@ class Published:
     top1: float
     resolution: int
     source: str
-    training: str = "ImageNet-1k"
+    training: str = PLAIN_TRAINING
+
+    @property
+    def more_data(self) -> bool:
+        """Trained on more than ImageNet-1k alone (the tables mark it, the chart draws it hollow)."""
+        return self.training != PLAIN_TRAINING
 
     def to_dict(self) -> dict[str, Any]:
         return {"top1": self.top1, "resolution": self.resolution, "training": self.training, "source": self.source}

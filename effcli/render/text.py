@@ -48,17 +48,16 @@ def published_text(published) -> str:
     """A published ImageNet top-1 and the resolution it was measured at ("78.7 @224"); "-" when there is none."""
     if published is None:
         return "-"
-    mark = "" if published.training == PLAIN_TRAINING else TRAINING_MARK
+    mark = TRAINING_MARK if published.more_data else ""
     return f"{published.top1:.1f} @{published.resolution}{mark}"
 
 
-PLAIN_TRAINING = "ImageNet-1k"
 TRAINING_MARK = "+"  # a published accuracy trained on more than ImageNet-1k (the note under the table says how)
 
 
 def training_note(named) -> str | None:
     """The note under a table whose Top-1 cells carry the training mark: ``named`` is (name, published) pairs."""
-    extra = [f"{name}: {p.training}" for name, p in named if p is not None and p.training != PLAIN_TRAINING]
+    extra = [f"{name}: {p.training}" for name, p in named if p is not None and p.more_data]
     if not extra:
         return None
     return (

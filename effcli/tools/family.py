@@ -76,9 +76,7 @@ def preset_label(name: str) -> str:
 
 
 def _marked(published) -> bool:
-    from effcli.render.text import PLAIN_TRAINING
-
-    return published is not None and published.training != PLAIN_TRAINING
+    return published is not None and published.more_data
 
 
 def preset_points(classes: int | None) -> list[ChartPoint]:
