@@ -16,14 +16,10 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-EFFCLI = str(Path(sys.executable).with_name("effcli"))
-ENV = {k: v for k, v in os.environ.items() if k not in ("EFFCLI_ENGINE", "EFFCLI_DEBUG", "COLUMNS")}
+from bench_startup import EFFCLI, run_once  # the script's folder is on sys.path
+
 SUMMARY = [EFFCLI, "summary", "efficientnetv2_b0", "-e", "analytic"]
 COMMANDS = {
     "effcli draw b0 -o b0.svg": ["draw", "efficientnetv2_b0", "-o", "b0.svg"],
@@ -40,15 +36,6 @@ COMMANDS = {
     "effcli chart --classes 1000 -o chart.svg": ["chart", "--classes", "1000", "-o", "chart.svg"],
     "effcli report b0 -o b0.html": ["report", "efficientnetv2_b0", "-o", "b0.html"],
 }
-
-
-def run_once(command: list[str], cwd: str) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, env=ENV, cwd=cwd)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr.decode()}")
-    return elapsed
 
 
 def main() -> None:

@@ -33,9 +33,10 @@ COMMANDS = {
 }
 
 
-def run_once(command: list[str]) -> float:
+def run_once(command: list[str], cwd: str | None = None) -> float:
+    """Wall time of one run of ``command`` in a fresh process (in folder ``cwd``); a failure stops the script."""
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, env=ENV)
+    result = subprocess.run(command, capture_output=True, env=ENV, cwd=cwd)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr.decode()}")

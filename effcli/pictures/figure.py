@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-SUFFIXES = (".svg", ".png")
-
 # Colour by block type (the same in every picture) and by family (the chart).
 TYPE_COLOURS = {
     "stem": "#7f7f7f",
