@@ -12,7 +12,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -20,6 +20,9 @@ from typer.core import TyperGroup
 from effcli import __version__
 from effcli.cli.output import silence_stdout
 from effcli.errors import EffcliError
+
+if TYPE_CHECKING:
+    from effcli.interrupts import Stop
 
 
 def examples(*commands: str) -> str:
@@ -110,8 +113,9 @@ class _GuardedStdout:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        from effcli.interrupts import Stop
+        from effcli.interrupts import Stop, raise_if_stopped
 
+        raise_if_stopped()  # a signal that a library swallowed: print nothing more
         if self._stream is None:
             raise Stop(141, None)
         try:
@@ -152,7 +156,7 @@ class _GuardedStdout:
 
 def run_guarded(function: Callable[[], Any]) -> int:
     """Run ``function``; return its exit code, turning every failure into one line on stderr."""
-    from effcli.interrupts import Stop, handled, raise_if_stopped, remove_temporaries
+    from effcli.interrupts import Stop, handled, raise_if_stopped, remove_temporaries, stop_requested
 
     stdout = sys.stdout
     if sys.stderr is None:  # stderr closed by the shell: messages go nowhere rather than fail
@@ -170,11 +174,7 @@ def run_guarded(function: Callable[[], Any]) -> int:
             finally:
                 remove_temporaries()  # what a Ctrl-C left between two steps of a cleanup
     except Stop as stop:
-        if stop.code == 141:
-            silence_stdout()
-        elif stop.message:
-            print(stop.message, file=sys.stderr)
-        return stop.code
+        return _stopped(stop)
     except EffcliError as exc:
         _error(str(exc))
         return exc.exit_code
@@ -201,8 +201,19 @@ def run_guarded(function: Callable[[], Any]) -> int:
         _error(str(os_error(exc, str(exc.filename))))
         return 2
     except Exception as exc:  # anything unexpected: one line unless debugging
+        requested = stop_requested()
+        if requested is not None:  # a library turned the Stop into an error of its own (pybind11: ImportError)
+            return _stopped(requested)
         return _unexpected(exc)
     return result if isinstance(result, int) else 0
+
+
+def _stopped(stop: Stop) -> int:
+    if stop.code == 141:
+        silence_stdout()
+    elif stop.message:
+        print(stop.message, file=sys.stderr)
+    return stop.code
 
 
 def _unexpected(exc: Exception) -> int:
