@@ -224,6 +224,42 @@ def test_sorting_expanding_and_clicking_the_diagram(tmp_path):
     assert log["diagram"] == ["block highlight", "layers", "selected"]
 
 
+KEYBOARD_SCRIPT = """
+var log = {};
+var shapes = document.querySelectorAll('[id^="diagram-block-"][tabindex="0"][role="button"]');
+log.reachable = Array.prototype.map.call(shapes, function (s) { return s.id.slice('diagram-block-'.length); });
+var shape = document.getElementById('diagram-block-block3a');
+shape.focus();
+log.focused = document.activeElement === shape;
+log.label = shape.getAttribute('aria-label');
+shape.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}));
+var row = document.querySelector('tr[data-block="block3a"]');
+log.enter = [row.className, document.getElementById('layers-block3a').className, shape.getAttribute('class')];
+var other = document.getElementById('diagram-block-block4b');
+other.focus();
+var space = new KeyboardEvent('keydown', {key: ' ', bubbles: true, cancelable: true});
+other.dispatchEvent(space);
+log.space = [document.querySelector('tr[data-block="block4b"]').className, row.className, space.defaultPrevented];
+var letter = new KeyboardEvent('keydown', {key: 'a', bubbles: true, cancelable: true});
+other.dispatchEvent(letter);
+log.letterIgnored = !letter.defaultPrevented;
+return log;
+"""
+
+
+def test_the_diagrams_blocks_work_from_the_keyboard(tmp_path):
+    """Tab reaches every block of the diagram in order; Enter or Space opens its row as a click does."""
+    blocks = report().blocks
+    log = page_log(dump(tmp_path, with_script(b0_page(), KEYBOARD_SCRIPT)))
+    assert log["reachable"] == [b.name for b in blocks]
+    assert log["focused"] and log["label"] == "Block block3a: show its layers in the table"
+    row_class, layers_class, shape_class = log["enter"]
+    assert "highlight" in row_class.split() and (layers_class, shape_class) == ("layers", "selected")
+    block4b, block3a, prevented = log["space"]
+    assert "highlight" in block4b.split() and "highlight" not in block3a.split() and prevented  # it moved
+    assert log["letterIgnored"]
+
+
 NUMBERS_SCRIPT = """
 var values = [['1,234', 'stage 10'], ['10.8M', 'stem'], ['0.25 (12)', 'stage 2'], ['x4', 'top'], ['-', 'stage 1'],
               ['999', ''], ['2.5K', 'P5'], ['', 'P1'], ['3x3', 'stage 3']];

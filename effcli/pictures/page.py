@@ -103,6 +103,8 @@ figure.chart svg { max-width: 100%; }
 figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; }
 [id^="diagram-block-"] { cursor: pointer; }
 [id^="diagram-block-"].selected path { stroke: #c0392b !important; stroke-width: 3px !important; }
+[id^="diagram-block-"]:focus { outline: none; }
+[id^="diagram-block-"]:focus-visible path { stroke: #1a5fb4 !important; stroke-width: 3px !important; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .85rem; }
 code, pre { font-family: MONO; }
 @media (max-width: 40rem) {
@@ -261,6 +263,24 @@ SCRIPT = r"""
     var shape = target.closest('[id^="' + BLOCK_ID + '"]');
     if (shape) reveal(shape.id.slice(BLOCK_ID.length));
   });
+
+  // The diagram's blocks are buttons for the keyboard too: Tab reaches them in order, Enter or Space opens the row.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.key !== " ") return;
+    var shape = event.target && event.target.closest && event.target.closest('[id^="' + BLOCK_ID + '"]');
+    if (!shape) return;
+    event.preventDefault();
+    reveal(shape.id.slice(BLOCK_ID.length));
+  });
+
+  var shapes = document.querySelectorAll('[id^="' + BLOCK_ID + '"]');
+  for (var s = 0; s < shapes.length; s++) {
+    var name = shapes[s].id.slice(BLOCK_ID.length);
+    if (!blockRow(name)) continue;
+    shapes[s].setAttribute("tabindex", "0");
+    shapes[s].setAttribute("role", "button");
+    shapes[s].setAttribute("aria-label", "Block " + name + ": show its layers in the table");
+  }
 
   var toggles = document.querySelectorAll("button.expand");
   for (var i = 0; i < toggles.length; i++) setExpanded(toggles[i], false);
