@@ -19,7 +19,7 @@ import pytest
 import yaml
 from conftest import DATA, ROOT
 
-from effcli.tools.family import ChartPoint, chart_dict, family_points
+from effcli.tools.family import ChartPoint, family_points
 from effcli.tools.sources import report_for
 
 TOP = json.loads((DATA / "keras_applications_top.json").read_text())["models"]
@@ -144,15 +144,6 @@ def test_a_saved_model_is_labelled_with_its_file_name(custom_report):
     saved = replace(custom_report, name="efficientnetlite_b1", source="/models/lite1.keras")
     (point,) = [p for p in family_points([saved], None) if not p.is_preset]
     assert (point.name, point.label, point.highlighted) == ("efficientnetlite_b1-2", "lite1.keras", True)
-
-
-def test_json_form(with_extra):
-    data = json.loads(json.dumps(chart_dict(with_extra, 1000)))
-    assert data["classes"] == 1000 and data["params_include_head"] is True
-    assert len(data["points"]) == 24
-    first = data["points"][0]
-    assert set(first) >= {"name", "label", "family", "params", "macs", "top1", "top1_marked", "resolution"}
-    assert first["name"] == "efficientnetv2_b0" and first["label"] == "V2-B0"
 
 
 def test_the_data_needs_neither_matplotlib_nor_tensorflow():

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from effcli.core.report import Report
 
@@ -38,22 +37,6 @@ class ChartPoint:
     is_preset: bool
     highlighted: bool  # named on the command line
     training: str | None = None  # the published accuracy's training data, when there is one
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "family": self.family,
-            "family_title": self.family_title,
-            "params": self.params,
-            "macs": self.macs,
-            "top1": self.top1,
-            "top1_marked": self.top1_marked,
-            "training": self.training,
-            "resolution": self.resolution,
-            "is_preset": self.is_preset,
-            "highlighted": self.highlighted,
-        }
 
 
 def short_family(family: str) -> str:
@@ -210,14 +193,3 @@ def family_order(points: Sequence[ChartPoint]) -> list[str]:
     present = list(dict.fromkeys(point.family for point in points if point.is_preset))
     known = [family for family in FAMILY_ORDER if family in present]
     return known + [family for family in present if family not in FAMILY_ORDER]
-
-
-def chart_dict(points: Sequence[ChartPoint], classes: int | None) -> dict[str, Any]:
-    """The JSON form of a chart (`chart -f json`): what is counted, and every point."""
-    return {
-        "classes": classes,
-        "engine": "analytic",
-        "resolution": "native",
-        "params_include_head": classes is not None,
-        "points": [point.to_dict() for point in points],
-    }
