@@ -29,7 +29,7 @@ class Stop(BaseException):
 
 _pending: Stop | None = None
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-_holding = 0  # depth of held(): the handler records the signal instead of raising
+_holding = 0  # depth of the main thread's holds (_open_hold): the handler records the signal instead of raising
 
 # Temporary files being written. A Stop can land between any two bytecodes, even
 # inside a `finally:` before its cleanup ran; run_guarded removes whatever is left here.
@@ -39,7 +39,7 @@ temporaries: set[Path] = set()
 def _on_signal(signum, frame):
     global _pending
     _pending = Stop(130, "Interrupted.") if signum == signal.SIGINT else Stop(143, "Terminated.")
-    if _holding:  # inside held(): raised when it ends
+    if _holding:  # inside a hold: raised when it ends
         return
     raise _pending
 
@@ -99,21 +99,6 @@ def _close_hold(hold: _Hold, *, stop: bool = True) -> None:
         _holding -= 1
         if stop and not _holding:
             raise_if_stopped()
-
-
-@contextmanager
-def held() -> Iterator[None]:
-    """Let nothing stop the block midway: a signal that arrives is raised as Stop once the block has ended.
-
-    The kernel does not deliver the signal meanwhile, and the handler, should it
-    run anyway (a signal that another thread received, or one already pending
-    when the block began), only records it.
-    """
-    hold = _open_hold()
-    try:
-        yield
-    finally:
-        _close_hold(hold)
 
 
 @contextmanager

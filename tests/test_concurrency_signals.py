@@ -502,6 +502,17 @@ def test_a_signal_during_a_keras_build_stops_cleanly(work, env, sig, delay):
         whole_keras_file(work / "m.keras")
 
 
+def run_signalling_script(template: str, sig: str, folder: Path, env) -> tuple[subprocess.CompletedProcess, tuple]:
+    """Run a script that signals itself (``signal.SIG`` in it becomes ``sig``); also the exit code and stderr
+    that a clean stop gives."""
+    script = template.replace("signal.SIG)", f"signal.{sig})")
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    codes, message = STOPPED[getattr(signal, sig)]
+    return result, (max(codes), message + "\n")
+
+
 # A signal that arrives while a compiled module initialises (here the standard library's _decimal,
 # whose initialisation calls Python's abc.register) must not be raised inside it: pybind11 modules
 # (matplotlib's) turn it into "ImportError: initialization failed", and the half-made module can
@@ -549,13 +560,9 @@ INSIDE_AN_EXTENSION = textwrap.dedent(
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_a_signal_while_a_compiled_module_initialises_stops_after_it(tmp_path, env, sig):
-    script = INSIDE_AN_EXTENSION.replace("signal.SIG)", f"signal.{sig})")
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT
-    )
-    codes, message = STOPPED[getattr(signal, sig)]
+    result, stopped = run_signalling_script(INSIDE_AN_EXTENSION, sig, tmp_path, env)
     where, calls = result.stdout.split()[2], int(result.stdout.split()[-1])
-    assert (result.returncode, result.stderr) == (max(codes), message + "\n"), result
+    assert (result.returncode, result.stderr) == stopped, result
     # the Stop came from effcli's hold, once the module had been made and run...
     assert where == "exec_module,_close_hold,raise_if_stopped"
     assert calls > 1  # ...and the initialisation went on running Python code after the signal
@@ -581,12 +588,8 @@ SWALLOWED = textwrap.dedent(
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_a_stop_that_a_library_turned_into_its_own_error_still_stops(tmp_path, env, sig):
     """pybind11 reports an exception raised while its module initialises as ImportError: not 'unexpected'."""
-    script = SWALLOWED.replace("signal.SIG)", f"signal.{sig})")
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT
-    )
-    codes, message = STOPPED[getattr(signal, sig)]
-    assert (result.returncode, result.stderr) == (max(codes), message + "\n")
+    result, stopped = run_signalling_script(SWALLOWED, sig, tmp_path, env)
+    assert (result.returncode, result.stderr) == stopped
 
 
 IN_A_CALLBACK = textwrap.dedent(
@@ -616,13 +619,9 @@ IN_A_CALLBACK = textwrap.dedent(
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_a_signal_inside_a_weakref_callback_is_one_line_and_still_stops(tmp_path, env, sig):
     """matplotlib's transforms drop their parents in weakref callbacks: a Ctrl-C there printed "Exception ignored"."""
-    script = IN_A_CALLBACK.replace("signal.SIG)", f"signal.{sig})")
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT
-    )
-    codes, message = STOPPED[getattr(signal, sig)]
+    result, stopped = run_signalling_script(IN_A_CALLBACK, sig, tmp_path, env)
     # the job went on after the callback, but printed nothing: its print met the remembered Stop
-    assert (result.returncode, result.stderr, result.stdout) == (max(codes), message + "\n", "")
+    assert (result.returncode, result.stderr, result.stdout) == (*stopped, "")
 
 
 # matplotlib's ft2font (pybind11, multi-phase) builds Python objects in its C++ static constructors and turns
@@ -653,10 +652,6 @@ BETWEEN_LOAD_AND_RUN = textwrap.dedent(
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_a_signal_between_loading_and_running_a_compiled_module_stops_cleanly(tmp_path, env, sig):
-    script = BETWEEN_LOAD_AND_RUN.replace("signal.SIG)", f"signal.{sig})")
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT
-    )
-    codes, message = STOPPED[getattr(signal, sig)]
-    assert (result.returncode, result.stderr, result.stdout) == (max(codes), message + "\n", "")
+    result, stopped = run_signalling_script(BETWEEN_LOAD_AND_RUN, sig, tmp_path, env)
+    assert (result.returncode, result.stderr, result.stdout) == (*stopped, "")
     assert names(tmp_path) == []
