@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,7 +140,7 @@ def _check_name_length(path: Path) -> None:
 
 def _temporary_name(path: Path) -> Path:
     """A hidden name beside ``path``, short for any legal ``path``, with its suffix (Keras saves only to .keras)."""
-    return path.with_name(f".{path.name[:40]}.{secrets.token_hex(4)}.tmp{path.suffix[:20]}")
+    return path.with_name(f".{path.name[:40]}.{os.urandom(4).hex()}.tmp{path.suffix[:20]}")
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ def _examples(command: list[str]) -> list[str]:
 
     node = typer.main.get_command(app)
     for name in command:
-        node = node.commands[name]  # type: ignore[attr-defined]
+        node = node.get_command(None, name)  # type: ignore[attr-defined]  # (loads the command on demand)
     epilog = node.epilog or ""
     lines = epilog.splitlines()
     return [line for line in lines[1:] if line.startswith("effcli ")] if lines[:1] == ["Examples:"] else []

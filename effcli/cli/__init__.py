@@ -1,23 +1,14 @@
 """effcli's command line: parse options, call one function of the core, hand the result to a view and a writer.
 
-``application`` holds the Typer app and turns failures into exit codes,
-``options`` the options several commands share, ``output`` printing and
-warnings, ``commands`` the commands themselves and ``drawing`` the ones that
-draw (draw, chart, report). No maths here.
+``application`` holds the Typer app and turns failures into exit codes, ``registry`` names the commands and
+the module of each, ``options`` the options several commands share, ``output`` printing and warnings,
+``commands`` the commands themselves (one module each) and ``drawing`` the ones that draw (draw, chart,
+report). No maths here. A command's module is imported only when that command runs.
 """
 
 from __future__ import annotations
 
-import inspect
-
-from effcli.cli import commands as _commands  # (registers the commands on the app)
-from effcli.cli import drawing as _drawing  # noqa: F401  (registers draw, chart and report)
-from effcli.cli.application import app, prose
-
-for _typer in (app, _commands.cache_app):
-    for _info in _typer.registered_commands:
-        if _info.help is None and _info.callback is not None:
-            _info.help = prose(inspect.getdoc(_info.callback))
+from effcli.cli.application import app
 
 
 def main() -> None:

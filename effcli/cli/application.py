@@ -18,7 +18,6 @@ import typer
 from typer.core import TyperGroup
 
 from effcli import __version__
-from effcli.cli.output import silence_stdout
 from effcli.errors import EffcliError
 
 if TYPE_CHECKING:
@@ -51,7 +50,55 @@ EPILOG = examples(
 
 
 class EffcliGroup(TyperGroup):
-    """Runs the Typer app and turns every failure into one line on stderr."""
+    """Runs the Typer app and turns every failure into one line on stderr.
+
+    The commands are loaded on demand: ``effcli X`` imports X's module only (the table in
+    :mod:`effcli.cli.registry`), and the list in ``effcli --help`` comes from that table.
+    """
+
+    _listing = False  # inside format_help: commands stand in for themselves with their table line
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from effcli.cli.registry import COMMANDS
+
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from effcli.cli.registry import COMMANDS
+
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, line = COMMANDS[cmd_name]
+            if self._listing:
+                from typer.core import TyperCommand
+
+                return TyperCommand(name=cmd_name, help=line)
+            self.commands[cmd_name] = _load_command(cmd_name, module)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Typer's, with "Did you mean" drawn from every command rather than from the ones loaded so far."""
+        from difflib import get_close_matches
+
+        suggest, self.suggest_commands = self.suggest_commands, False
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.exceptions.TyperException as error:  # click's UsageError: no such command
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if suggest and args else []
+            if matches and isinstance(getattr(error, "message", None), str):
+                error.message = f"{error.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+        finally:
+            self.suggest_commands = suggest
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from effcli.cli.typer_help import load_rich_utils
+
+        load_rich_utils()
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def main(  # type: ignore[override]  # never returns: exits with the code of run_guarded
         self, args: Any = None, prog_name: Any = None, complete_var: Any = None, **extra: Any
@@ -60,6 +107,10 @@ class EffcliGroup(TyperGroup):
         bound_columns()
         if not (sys.argv[1:] if args is None else args):  # `effcli` alone: the help, and no error after it
             args = ["--help"]
+        if any(arg in ("--help", "-h") for arg in (sys.argv[1:] if args is None else args)):
+            from effcli.cli.typer_help import load_rich_utils
+
+            load_rich_utils()
         code = run_guarded(
             lambda: super(EffcliGroup, self).main(
                 args=args,
@@ -70,6 +121,35 @@ class EffcliGroup(TyperGroup):
             )
         )
         sys.exit(code)
+
+
+def _load_command(name: str, module: str) -> Any:
+    """Import the module that defines command ``name`` and turn what it registered on ``app`` into a click command."""
+    from importlib import import_module
+
+    import typer.main
+
+    import_module(module)
+    for info in app.registered_commands:
+        callback = info.callback
+        if (info.name or typer.main.get_command_name(getattr(callback, "__name__", ""))) == name:
+            if info.help is None and callback is not None:
+                info.help = prose(inspect.getdoc(callback))
+            return typer.main.get_command_from_info(
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+    for group in app.registered_groups:
+        if group.name == name and group.typer_instance is not None:
+            for info in group.typer_instance.registered_commands:
+                if info.help is None and info.callback is not None:
+                    info.help = prose(inspect.getdoc(info.callback))
+            return typer.main.get_group_from_info(
+                group,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+    raise LookupError(f"{module} defines no command {name!r}")  # the registry and the modules disagree
 
 
 def _shortened(message: str) -> str:
@@ -90,11 +170,11 @@ def bound_columns() -> None:
     Rich lays the help out at COLUMNS; COLUMNS=100000000 would take tens of seconds
     and hundreds of MB. A value that is not a number is dropped (the terminal's width is used).
     """
-    from effcli.cli.output import MAX_WIDTH, MIN_WIDTH
-
     columns = os.environ.get("COLUMNS")
     if columns is None:
         return
+    from effcli.cli.output import MAX_WIDTH, MIN_WIDTH
+
     text = columns.strip()
     if text.isascii() and text.isdigit():
         os.environ["COLUMNS"] = str(min(max(int(text[-12:]) if len(text) <= 12 else MAX_WIDTH, MIN_WIDTH), MAX_WIDTH))
@@ -191,6 +271,8 @@ def run_guarded(function: Callable[[], Any]) -> int:
         print("Interrupted.", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`effcli ... | head`): stop quietly, as SIGPIPE would
+        from effcli.cli.output import silence_stdout
+
         silence_stdout()
         return 141
     except OSError as exc:
@@ -210,6 +292,8 @@ def run_guarded(function: Callable[[], Any]) -> int:
 
 def _stopped(stop: Stop) -> int:
     if stop.code == 141:
+        from effcli.cli.output import silence_stdout
+
         silence_stdout()
     elif stop.message:
         print(stop.message, file=sys.stderr)

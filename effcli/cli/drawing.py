@@ -1,5 +1,6 @@
 """The commands that draw: ``draw`` (the backbone as a diagram), ``chart`` (the family on one picture) and
-``report`` (one self-contained HTML page). matplotlib is imported inside them only."""
+``report`` (one self-contained HTML page). matplotlib is imported inside them only, and not for a diagram saved
+as SVG (effcli writes that itself)."""
 
 from __future__ import annotations
 

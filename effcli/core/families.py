@@ -8,14 +8,15 @@ exactly as it does there.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+from effcli.records import record
 
 V2 = "efficientnetv2"
 V1 = "efficientnetv1"
 LITE = "efficientnetlite"
 
 
-@dataclass(frozen=True)
+@record
 class FamilyRules:
     """What distinguishes one EfficientNet family from another."""
 
@@ -77,7 +78,7 @@ FAMILIES: dict[str, FamilyRules] = {
 TOP_BASE_FILTERS = 1280
 
 
-@dataclass(frozen=True)
+@record
 class RoundedFilters:
     """One round_filters decision, with the rule that made it."""
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core.families import FAMILIES, V2
 from effcli.core.spec import ACTIVATIONS, BLOCK_ALIASES, KERAS_HUB_BLOCKS
 from effcli.errors import EffcliError
+from effcli.records import record
 
 MAX_KERNEL = 31
 MAX_RESOLUTION = 8192
@@ -47,7 +47,7 @@ MAX_CLASSES = 1_000_000  # --classes: the head's Dense units (ImageNet-21k has 2
 INTEGER, NUMBER, CHOICE, TEXT, BOOLEAN, NULL, TUPLE = "integer", "number", "choice", "text", "boolean", "null", "tuple"
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """One field of a config: what it may hold, as data."""
 

@@ -26,10 +26,10 @@ Import-light on purpose: the standard library and effcli's own core only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core.report import BYTES_PER_ACTIVATION, BlockReport, Report
+from effcli.records import record
 
 # dtype -> (variable dtype, activation dtype), as Keras's dtype policy of that name.
 POLICIES = {
@@ -46,7 +46,7 @@ OPTIMIZERS = tuple(OPTIMIZER_SLOTS)
 DEFAULT_BATCH, DEFAULT_DTYPE = 1, "float32"
 
 
-@dataclass(frozen=True)
+@record
 class MemorySettings:
     """What ``--batch``, ``--dtype`` and ``--optimizer`` ask for (checked by the CLI)."""
 
@@ -88,7 +88,7 @@ class MemorySettings:
 DEFAULT_SETTINGS = MemorySettings()
 
 
-@dataclass(frozen=True)
+@record
 class Training:
     """The training-step estimate, line by line (bytes)."""
 
@@ -116,7 +116,7 @@ class Training:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Memory:
     """A network's (or one block's) memory at the given settings."""
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from effcli.core.families import FAMILIES, TOP_BASE_FILTERS, V1, FamilyRules, stage_repeats
 from effcli.core.limits import MAX_BLOCKS
 from effcli.core.spec import KERAS_HUB_BLOCKS, BackboneSpec, Published
 from effcli.errors import EffcliError
+from effcli.records import record
 
 Shape = tuple[int, int, int]
 
@@ -36,7 +36,7 @@ ROLES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class LayerPlan:
     """One Keras layer: what it is, its role in the block, its channels and the shape it produces.
 
@@ -74,7 +74,7 @@ class LayerPlan:
     rate: float = 0.0  # dropout rate
 
 
-@dataclass(frozen=True)
+@record
 class BlockPlan:
     """One row of the summary: the stem, a block, the top, or the classification head (``--classes``)."""
 
@@ -99,7 +99,7 @@ class BlockPlan:
     keras_layer: str | None  # V2 blocks are one Keras layer of their own (keras-cv: "block1a_")
 
 
-@dataclass(frozen=True)
+@record
 class PyramidTap:
     level: str  # "P1", "P2", ...
     block: str  # the block whose output is tapped
@@ -108,7 +108,7 @@ class PyramidTap:
     stride: int  # input size / output size, cumulative strides
 
 
-@dataclass(frozen=True)
+@record
 class ModelInfo:
     """What a report says about the whole model: from a spec, or read off a saved file.
 
@@ -147,7 +147,7 @@ class ModelInfo:
         )
 
 
-@dataclass(frozen=True)
+@record
 class BackbonePlan:
     """Blocks, layers and pyramid taps of one model, from a config (``make_plan``) or a saved file.
 

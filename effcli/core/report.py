@@ -8,11 +8,11 @@ contract: keys are only ever added.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core.plan import STAGE_KINDS, BackbonePlan, Shape
 from effcli.core.spec import Published
+from effcli.records import record
 
 BYTES_PER_PARAM = 4  # float32
 BYTES_PER_ACTIVATION = 4  # float32, batch 1
@@ -32,7 +32,7 @@ KERAS_CLASSES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Count:
     """Parameters of one layer or block, as an engine measured them."""
 
@@ -50,7 +50,7 @@ class Count:
 ZERO = Count(0, 0)
 
 
-@dataclass(frozen=True)
+@record
 class LayerMeasure:
     name: str
     count: Count
@@ -58,7 +58,7 @@ class LayerMeasure:
     macs: int  # multiply-accumulates of a conv / depthwise conv, 0 for every other layer
 
 
-@dataclass(frozen=True)
+@record
 class BlockMeasure:
     name: str
     count: Count
@@ -70,7 +70,7 @@ class BlockMeasure:
         return sum(layer.macs for layer in self.layers)
 
 
-@dataclass(frozen=True)
+@record
 class Measurements:
     """What an engine read off (or computed for) a plan."""
 
@@ -79,7 +79,7 @@ class Measurements:
     pyramid_shapes: tuple[Shape, ...]  # one per plan.pyramid tap
 
 
-@dataclass(frozen=True)
+@record
 class LayerReport:
     name: str
     op: str
@@ -111,7 +111,7 @@ class LayerReport:
         }
 
 
-@dataclass(frozen=True)
+@record
 class BlockReport:
     name: str
     stage: int
@@ -164,7 +164,7 @@ class BlockReport:
         }
 
 
-@dataclass(frozen=True)
+@record
 class PyramidLevel:
     level: str
     layer: str
@@ -187,7 +187,7 @@ class PyramidLevel:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Totals:
     params: int
     trainable: int
@@ -221,7 +221,7 @@ class Totals:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     name: str
     family: str

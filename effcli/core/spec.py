@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from typing import Any
 
 from effcli.core.families import FAMILIES, V2, FamilyRules, round_filters
+from effcli.records import record
 
 ACTIVATIONS = (
     "swish",
@@ -127,7 +128,7 @@ KERAS_CV_KEYS = (
 DEFAULT_DROPOUT_RATE = 0.2
 
 
-@dataclass(frozen=True)
+@record
 class StageSpec:
     """One stage as written in the config (before width/depth scaling)."""
 
@@ -141,7 +142,7 @@ class StageSpec:
     strides: int
 
 
-@dataclass(frozen=True)
+@record
 class KerasHubSettings:
     """What a keras-hub EfficientNetBackbone config says beyond the stages: its own block semantics.
 
@@ -168,7 +169,7 @@ class KerasHubSettings:
 PLAIN_TRAINING = "ImageNet-1k"  # a published accuracy trained on ImageNet-1k alone
 
 
-@dataclass(frozen=True)
+@record
 class Published:
     """What a preset's paper reports for it: ImageNet top-1 at an evaluation resolution, and where."""
 
@@ -186,7 +187,7 @@ class Published:
         return {"top1": self.top1, "resolution": self.resolution, "training": self.training, "source": self.source}
 
 
-@dataclass(frozen=True)
+@record
 class BackboneSpec:
     """A whole backbone as configured: stages plus the global settings."""
 

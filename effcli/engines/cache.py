@@ -31,7 +31,6 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from typing import Any
 from effcli import __version__
 from effcli.core.plan import BackbonePlan, Shape
 from effcli.core.report import BlockMeasure, Count, LayerMeasure, Measurements
+from effcli.records import record
 
 FORMAT = 1
 SUFFIX = ".json"
@@ -236,7 +236,7 @@ def store(plan: BackbonePlan, measured: Measurements) -> bool:
 # --------------------------------------------------------------------------- cache info / clear
 
 
-@dataclass(frozen=True)
+@record
 class CacheInfo:
     folder: Path
     entries: int

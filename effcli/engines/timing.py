@@ -20,13 +20,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from effcli.core.plan import BackbonePlan
 from effcli.errors import EffcliError
+from effcli.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     """Where the passes ran: the device, the threads, the TensorFlow version."""
 
@@ -40,7 +40,7 @@ class Environment:
     keras: str
 
 
-@dataclass(frozen=True)
+@record
 class Timings:
     blocks: tuple[tuple[float, ...], ...]  # seconds of each run, per block in plan order
     whole: tuple[float, ...]  # seconds of each run of the whole network

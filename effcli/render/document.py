@@ -15,8 +15,9 @@ Style hints are meanings, not colours; a writer that cannot show one ignores it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from effcli.records import record
 
 # What a cell is, for writers that colour (the table writer on a colour terminal).
 #   stem, top, fused, mbconv: a block type; params, macs: a share of the params / MACs (the bar cells);
@@ -24,7 +25,7 @@ from typing import Any, Literal
 Tone = Literal["", "stem", "top", "fused", "mbconv", "params", "macs", "attention"]
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """One ``key: value`` line.
 
@@ -37,7 +38,7 @@ class Field:
     volatile: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class KeyValues:
     """Header or totals lines.
 
@@ -50,7 +51,7 @@ class KeyValues:
     boxed: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     """A table column.
 
@@ -70,7 +71,7 @@ class Column:
     bar: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Cell:
     """``differs``: differs from the first model's cell (compare), marked where the format can mark it.
     ``short``: the same in fewer characters, for a narrow terminal ("1" for "1. efficientnetv2_b0", the
@@ -83,13 +84,13 @@ class Cell:
     bar: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     cells: tuple[Cell, ...]
     detail: bool = False  # a sub-row of the row above it (a block's layer under the block): indented, dimmed
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     """A titled table whose rows come in sections (a rule between them where the format can draw one).
 
@@ -110,13 +111,13 @@ class Table:
         return tuple(row for section in self.sections for row in section)
 
 
-@dataclass(frozen=True)
+@record
 class Bullets:
     title: str
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """A line after the parts: ``warning`` or plain ``note`` (the text carries its own prefix)."""
 
@@ -127,7 +128,7 @@ class Note:
 Part = KeyValues | Table | Bullets | Note
 
 
-@dataclass(frozen=True)
+@record
 class Records:
     """The CSV form: a header and one tuple of values per line (None writes an empty field)."""
 
@@ -135,7 +136,7 @@ class Records:
     rows: tuple[tuple[Any, ...], ...]
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     title: str
     parts: tuple[Part, ...]

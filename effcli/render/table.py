@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
-from html import escape as html_escape
+from dataclasses import field, replace
 from typing import NamedTuple
 
+from effcli.records import record
 from effcli.render.document import Bullets, Cell, Document, KeyValues, Note, Part, Row, Table
 from effcli.render.text import BAR_WIDTH, bar
 
@@ -138,7 +138,7 @@ def table_width(widths: list[int]) -> int:
     return sum(widths) + 3 * len(widths) + 1
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """How one table is drawn: which of its columns, in which form, how wide.
 
@@ -345,6 +345,8 @@ class TableWriter:
         """What was printed, as a self-contained HTML page titled ``title`` (default: the document's title)."""
         if title is None:
             title = self._written[0].title if self._written is not None else "effcli"
+        from html import escape as html_escape
+
         title = html_escape(title or "effcli").replace("{", "{{").replace("}", "}}")
         return self._recorded().export_html(clear=False, code_format=HTML_FORMAT.replace("{title}", title))
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core import limits
@@ -23,11 +22,12 @@ from effcli.core.plan import SE_ROLES, BackbonePlan, make_plan
 from effcli.core.spec import BackboneSpec, Published
 from effcli.engines.analytic import layer_macs
 from effcli.errors import EffcliError
+from effcli.records import record
 
 ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15  # depth, width, resolution (EfficientNet paper, section 3.3)
 
 
-@dataclass(frozen=True)
+@record
 class Compound:
     phi: float
     alpha: float
@@ -85,7 +85,7 @@ def compound(
     return Compound(phi, alpha, beta, gamma, base_resolution, depth, width, resolution_exact, resolution)
 
 
-@dataclass(frozen=True)
+@record
 class CostModel:
     """Params and MACs of one network at any resolution, from one plan."""
 
@@ -124,7 +124,7 @@ def cost_model(plan: BackbonePlan) -> CostModel:
     return CostModel(params=params, blocks=blocks, costs=tuple(table), fixed=fixed)
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     width: float
     depth: float
@@ -144,7 +144,7 @@ class Candidate:
         }
 
 
-@dataclass(frozen=True)
+@record
 class PlanResult:
     base: BackboneSpec
     max_params: int | None
@@ -304,7 +304,7 @@ def _fits(params: int, macs: int, max_params: int | None, max_macs: int | None) 
     return (max_params is None or params <= max_params) and (max_macs is None or macs <= max_macs)
 
 
-@dataclass(frozen=True)
+@record
 class PresetFit:
     """A preset within the budget, counted at its native resolution."""
 
@@ -333,7 +333,7 @@ class PresetFit:
         }
 
 
-@dataclass(frozen=True)
+@record
 class CompoundFit:
     """The base scaled by phi with EfficientNet's rule, and what it costs."""
 
@@ -353,7 +353,7 @@ class CompoundFit:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Recommendation:
     """What `effcli plan` answers: the presets within the budget, the best compound scaling of the base, and
     (with --grid) the width x depth x resolution search."""

@@ -7,13 +7,13 @@ Pyramid levels line up by level (P1 with P1). Ratios are to the first model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core.report import BlockReport, Report
+from effcli.records import record
 
 
-@dataclass(frozen=True)
+@record
 class StageEntry:
     """One model's share of one comparison row."""
 
@@ -43,7 +43,7 @@ class StageEntry:
         return (self.type, self.kernel_size, self.strides, self.repeats, self.output_filters, self.params, self.macs)
 
 
-@dataclass(frozen=True)
+@record
 class ComparisonRow:
     label: str  # "stem", "stage 1", ..., "top"
     stage: int | None  # None for stem and top
@@ -57,7 +57,7 @@ class ComparisonRow:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     reports: tuple[Report, ...]
     rows: tuple[ComparisonRow, ...]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core.plan import STAGE_KINDS
 from effcli.core.report import BlockReport, Report
 from effcli.errors import EffcliError
+from effcli.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     report: Report
     block: BlockReport

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from effcli.core.plan import BackbonePlan
 from effcli.core.report import Report
 from effcli.engines.timing import Environment
+from effcli.records import record
 
 # The sum of the blocks' medians over the whole network's median is expected in this range
 # (bench/bench_profile.py; docs/commands.md, "effcli profile").
@@ -36,7 +36,7 @@ SUM_RATIO_RANGE = (0.75, 2.5)
 DEVICES = ("cpu", "gpu")
 
 
-@dataclass(frozen=True)
+@record
 class Spread:
     """The median and the interquartile range of a series of times, in milliseconds."""
 
@@ -65,7 +65,7 @@ class Spread:
         }
 
 
-@dataclass(frozen=True)
+@record
 class BlockTiming:
     name: str
     stage: int
@@ -92,7 +92,7 @@ class BlockTiming:
         }
 
 
-@dataclass(frozen=True)
+@record
 class TypeRate:
     """The achieved MAC rate of one kind of block: the mean over its blocks and the total MACs / total time."""
 
@@ -110,7 +110,7 @@ class TypeRate:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Profile:
     name: str
     source: str
