@@ -23,7 +23,8 @@ NATIVE = "native"
 MAX_COUNT = 10**15  # --max-params / --max-macs
 # Digits, an optional fraction, an optional exponent, a suffix. No two parts can match the same digits, so a
 # failing match takes linear time (the old [0-9]*\.?[0-9]+ backtracked quadratically on a long run of digits).
-_COUNT = re.compile(r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGbB]?)\s*")
+# (compiled by re on first use and cached there: no command but plan's pays for it)
+_COUNT = r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGbB]?)\s*"
 
 
 def _shown(text: str, limit: int = 12) -> str:
@@ -85,7 +86,7 @@ def saved_model_size(resolution: str | None) -> tuple[int, int] | None:
 
 def parse_count(text: str, option: str) -> int:
     """'20M', '1.5G', '8e6', '5000000' -> an integer count from 1 to MAX_COUNT."""
-    match = _COUNT.fullmatch(text)  # linear time, however long the text
+    match = re.fullmatch(_COUNT, text)  # linear time, however long the text
     if not match:
         raise EffcliError(f"expected a count such as 20M, 1.5G or 5000000, got '{_shown(text, 40)}'", source=option)
     value = float(match.group(1)) * _SUFFIXES[match.group(2).lower()]  # float() of any length: never int() of it

@@ -16,7 +16,6 @@ Every mistake raises :class:`EffcliError` naming the file and field.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from functools import cache
@@ -194,6 +193,8 @@ class _Checker:
                 raise self.fail(name or "(top level)", f"keys must be strings, got {_show(key)}")
             if key not in allowed:
                 where = f"{name}.{key}" if name else key
+                import difflib
+
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 raise self.fail(where, f"unknown key; {hint}valid keys: {', '.join(allowed)}")
@@ -698,6 +699,11 @@ def load_spec(path: str | Path) -> BackboneSpec:
     The file is read through :func:`effcli.files.read_input`: a FIFO, device, socket or folder is refused at once
     (never waited on), the size is checked on the open descriptor, and every OS error names the file.
     """
+    return parse_spec(read_config(path), source=str(path))
+
+
+def read_config(path: str | Path) -> Any:
+    """The document of a YAML (or JSON) config file as :func:`load_spec` reads it, before validation."""
     import yaml
 
     source = str(path)
@@ -715,9 +721,9 @@ def load_spec(path: str | Path) -> BackboneSpec:
     except UnicodeDecodeError:
         raise EffcliError("not a text file (expected UTF-8 YAML)", source=source) from None
     if file.suffix.lower() == ".json":  # a keras-hub preset's config.json (YAML would read 1e-05 as text)
-        return parse_spec(_parse_json(text, source), source=source)
+        return _parse_json(text, source)
     try:
-        data = _parse_yaml(text)
+        return _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -729,7 +735,6 @@ def load_spec(path: str | Path) -> BackboneSpec:
         raise EffcliError("invalid YAML: nested too deeply for a stage config", source=source) from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible !!timestamp
         raise EffcliError(f"invalid YAML: {exc}", source=source) from None
-    return parse_spec(data, source=source)
 
 
 def _missing(file: Path) -> str | None:

@@ -15,10 +15,10 @@ names weights, not a network, and is ignored. Pure data and string matching: no 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from effcli.records import record
 
 V2, V1, LITE = "efficientnetv2", "efficientnetv1", "efficientnetlite"
 V2_SIZES = ("b0", "b1", "b2", "b3", "s", "m", "l")
@@ -40,6 +40,7 @@ ALIASES: dict[str, str] = {
 }
 
 FILE_SUFFIXES = ("yaml", "yml", "keras", "json")  # b0.yaml is a file, never b0 with a timm tag
+TAG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # of a timm pretrained tag (lower case)
 TIMM_TRAINED = "timm-trained weights ported to keras-hub, on the paper's network"
 TIMM_RESOLUTION = "timm's pretrained weights use their own default resolution; effcli's native one is the paper's"
 
@@ -49,7 +50,7 @@ def key(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
-@dataclass(frozen=True)
+@record
 class Name:
     """A name another ecosystem (or effcli) gives to one of effcli's presets."""
 
@@ -59,7 +60,7 @@ class Name:
     remark: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Refusal:
     """A name that looks like a preset's but means another network."""
 
@@ -196,7 +197,7 @@ assert not set(_BY_KEY) & set(_REFUSED_BY_KEY), "a name is both accepted and ref
 assert all(len({n.preset for n in found}) == 1 for found in _BY_KEY.values()), "a name means two presets"
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """What a name means: a preset (through effcli's own name, an alias or another ecosystem's names)."""
 
@@ -229,7 +230,7 @@ def lookup(name: str, presets: Iterable[str]) -> Match | Refusal | None:
     wanted = key(name)
     available = {key(p): p for p in presets}
     for candidate, tag in ((wanted, ""), _split_tag(wanted)):
-        if tag and (tag in FILE_SUFFIXES or not re.fullmatch(r"[a-z0-9_]+", tag)):
+        if tag and (tag in FILE_SUFFIXES or not TAG_CHARACTERS.issuperset(tag)):
             continue
         if candidate in _REFUSED_BY_KEY:
             return _REFUSED_BY_KEY[candidate]
@@ -290,6 +291,8 @@ def _size(name: str) -> int | None:
 def suggestions(name: str, candidates: dict[str, str], families: dict[str, str], n: int = 4) -> list[str]:
     """The closest names to ``name``: ``candidates`` maps each spelling to its preset, ``families`` a preset to
     its family. Prefers the family the name's spelling points at and the nearest size; one spelling per preset."""
+    import difflib
+
     wanted = key(name)
     family = family_of(name)
     size = _size(name)

@@ -1,9 +1,12 @@
 """The preset registry: configs/*.yaml, the example configs, names from every ecosystem, did-you-mean.
 
 ``configs/`` is the single source of truth. In a source checkout it sits beside
-the package; in an installed wheel it is packaged as ``effcli/configs``. Which
-names mean which preset (aliases, keras / timm / torchvision names, refusals)
-is the table in :mod:`effcli.config.names`.
+the package; in an installed wheel it is packaged as ``effcli/configs``. What it
+gives (the names, each preset's validated config and its counts) is compiled once
+into :mod:`effcli.config.compiled` (``python scripts/compile_catalogue.py``;
+``tests/test_catalogue.py`` checks it against the YAML files), so that naming or
+loading a preset reads no YAML. Which names mean which preset (aliases, keras /
+timm / torchvision names, refusals) is the table in :mod:`effcli.config.names`.
 
 A name effcli knows (a preset, an alias, an ecosystem name, an example) wins over
 a file of the same name in the current folder (``./b0`` is the file); when both
@@ -16,9 +19,9 @@ import os
 import sys
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
-from effcli.config import names
-from effcli.config.loader import load_spec
+from effcli.config import compiled, names
 from effcli.config.names import ALIASES, Match, Refusal
 from effcli.core.limits import strip_invisible
 from effcli.core.spec import BackboneSpec
@@ -35,9 +38,9 @@ def configs_dir() -> Path:
     raise EffcliError("cannot find the preset configs (configs/*.yaml); reinstall effcli", source="effcli")
 
 
-@lru_cache(maxsize=1)
-def preset_files() -> dict[str, Path]:
-    """Preset name -> YAML file, in a stable order (V2, V1, Lite; then by name)."""
+def scan_configs() -> tuple[dict[str, Path], dict[str, Path]]:
+    """The YAML files in ``configs/`` (preset name -> file, in the stable order V2, V1, Lite, then by name) and in
+    ``configs/examples/`` (example name, the file's stem -> file): what the compiled catalogue is made from."""
     order = {"efficientnetv2": 0, "efficientnetv1": 1, "efficientnetlite": 2}
 
     def key(path: Path):
@@ -50,30 +53,61 @@ def preset_files() -> dict[str, Path]:
             rank = (2, 0, size)
         return (order.get(family, 3), *rank)
 
-    return {path.stem: path for path in sorted(configs_dir().glob("*.yaml"), key=key)}
+    folder = configs_dir()
+    presets = {path.stem: path for path in sorted(folder.glob("*.yaml"), key=key)}
+    return presets, {path.stem: path for path in sorted((folder / "examples").glob("*.yaml"))}
+
+
+@cache
+def _configs(examples: bool) -> dict[str, dict[str, Any]]:
+    """Preset (or example) name -> its compiled config, the YAML document as the loader reads it."""
+    return {row["name"]: row["config"] for row in (compiled.examples() if examples else compiled.presets())}
 
 
 def preset_names() -> list[str]:
-    return list(preset_files())
+    """Every preset, in the stable order (V2, V1, Lite; then by size)."""
+    return [row["name"] for row in compiled.presets()]
+
+
+def example_names() -> list[str]:
+    """Every example config of ``configs/examples/`` (its file's stem), by name."""
+    return [row["name"] for row in compiled.examples()]
+
+
+@lru_cache(maxsize=1)
+def preset_files() -> dict[str, Path]:
+    """Preset name -> YAML file, in a stable order (V2, V1, Lite; then by name)."""
+    folder = configs_dir()
+    return {name: folder / f"{name}.yaml" for name in preset_names()}
 
 
 @lru_cache(maxsize=1)
 def example_files() -> dict[str, Path]:
     """Example config name (the file's stem) -> YAML file, from ``configs/examples/``."""
-    return {path.stem: path for path in sorted((configs_dir() / "examples").glob("*.yaml"))}
+    folder = configs_dir() / "examples"
+    return {name: folder / f"{name}.yaml" for name in example_names()}
 
 
 def canonical_name(name: str) -> str | None:
     """The installed preset a name, alias or ecosystem name refers to, or None."""
-    found = names.lookup(name, preset_files())
-    if isinstance(found, Match) and found.preset in preset_files():
+    presets = preset_names()
+    found = names.lookup(name, presets)
+    if isinstance(found, Match) and found.preset in presets:
         return found.preset
     return None
 
 
-def _example(name: str) -> Path | None:
+def _example(name: str) -> str | None:
     wanted = names.key(name)
-    return next((path for stem, path in example_files().items() if names.key(stem) == wanted), None)
+    return next((stem for stem in example_names() if names.key(stem) == wanted), None)
+
+
+def _compiled_spec(name: str, *, example: bool = False) -> BackboneSpec:
+    """A preset's (or an example's) spec from its compiled config: what the loader reads from its YAML file."""
+    from effcli.config.loader import parse_spec
+
+    path = (example_files() if example else preset_files())[name]
+    return parse_spec(_configs(example)[name], source=str(path))
 
 
 @cache
@@ -81,7 +115,7 @@ def load_preset(name: str) -> BackboneSpec:
     canonical = canonical_name(name)
     if canonical is None:
         raise unknown_model(name)
-    return load_spec(preset_files()[canonical])
+    return _compiled_spec(canonical)
 
 
 def _family(preset: str) -> str:
@@ -89,11 +123,12 @@ def _family(preset: str) -> str:
 
 
 def unknown_model(name: str) -> EffcliError:
-    candidates = {spelling: preset for spelling, preset, _, _ in names.accepted(preset_files())}
-    candidates.update({stem: stem for stem in example_files()})
-    families = {preset: _family(preset) for preset in preset_files()}
+    presets = preset_names()
+    candidates = {spelling: preset for spelling, preset, _, _ in names.accepted(presets)}
+    candidates.update({stem: stem for stem in example_names()})
+    families = {preset: _family(preset) for preset in presets}
     close = names.suggestions(name, candidates, families)
-    hint = f"closest: {', '.join(close)}" if close else f"presets: {', '.join(preset_files())}"
+    hint = f"closest: {', '.join(close)}" if close else f"presets: {', '.join(presets)}"
     return EffcliError(
         f"unknown model '{name}': not a preset, an alias, an example or an existing YAML file; {hint} "
         "(effcli presets --aliases lists every name)"
@@ -152,20 +187,21 @@ def resolve(target: str) -> BackboneSpec:
             "(summary, explain, compare, draw, chart and report read .keras files)",
             source=target,
         )
-    found = names.lookup(target, preset_files())
+    presets = preset_names()
+    found = names.lookup(target, presets)
     path = Path(target)
     if isinstance(found, Refusal):
         if _file_exists(path):
-            return load_spec(path)
+            return _load_file(path)
         raise refused(target, found)
     example = None if found is not None else _example(target)
     if example is not None:
-        _note_file_too(target, path, f"the example {example.stem}")
-        return load_spec(example)
+        _note_file_too(target, path, f"the example {example}")
+        return _compiled_spec(example, example=True)
     if found is not None:
         _note_file_too(target, path, f"the preset {found.preset}")
         note = found.note(target)
-        if found.preset not in preset_files():
+        if found.preset not in presets:
             where = f"{note}, which" if note else f"{target} is {found.preset}, which"
             raise EffcliError(f"{where} is not among this effcli's presets (effcli presets lists them)")
         if note:
@@ -173,5 +209,12 @@ def resolve(target: str) -> BackboneSpec:
         return load_preset(found.preset)
     looks_like_file = path.suffix.lower() in (".yaml", ".yml", ".json") or "/" in target or "\\" in target
     if looks_like_file or _name_exists(target):  # a dangling link or a loop too: reported against the file
-        return load_spec(target)
+        return _load_file(target)
     raise unknown_model(target)
+
+
+def _load_file(path: str | Path) -> BackboneSpec:
+    """A user's own config file, read and validated by the loader."""
+    from effcli.config.loader import load_spec
+
+    return load_spec(path)

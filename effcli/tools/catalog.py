@@ -1,12 +1,19 @@
-"""The preset catalogue behind `effcli presets`: every preset with its size and cost at native resolution."""
+"""The preset catalogue behind `effcli presets`: every preset with its size and cost at native resolution.
+
+What `effcli presets` lists comes from the compiled catalogue (:mod:`effcli.config.compiled`): no YAML is read and
+nothing is counted on a run. :func:`compile_catalogue` is the slow path it is made from (every YAML file read and
+counted with the analytic engine); ``scripts/compile_catalogue.py`` writes it, ``tests/test_catalogue.py`` checks
+that the two agree.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from typing import Any
 
 from effcli.core.spec import Published
 from effcli.errors import EffcliError
+from effcli.records import record
 
 FAMILY_FILTERS = {
     "v2": "efficientnetv2",
@@ -18,8 +25,10 @@ FAMILY_FILTERS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class PresetEntry:
+    """One row of `effcli presets` (a preset, or an example config with ``published`` None)."""
+
     name: str
     aliases: tuple[str, ...]
     family: str
@@ -49,6 +58,38 @@ class PresetEntry:
         }
 
 
+def catalogue(family: str | None = None) -> list[PresetEntry]:
+    """Every preset (of one family), counted with the analytic engine at its native resolution (compiled)."""
+    from effcli.config import compiled
+
+    return _entries(compiled.presets(), _family_filter(family))
+
+
+def example_catalogue(family: str | None = None) -> list[PresetEntry]:
+    """Every example config shipped in ``configs/examples`` (called by its file name), counted like a preset at
+    the input size `effcli summary NAME` uses (its own input_shape, else 224) (compiled)."""
+    from effcli.config import compiled
+
+    return _entries(compiled.examples(), _family_filter(family))
+
+
+def _entries(rows: list[dict[str, Any]], family: str | None) -> list[PresetEntry]:
+    """The entries of compiled rows (of one family): a row holds an entry's fields, published as a mapping."""
+    entries = []
+    for row in rows:
+        if family and row["family"] != family:
+            continue
+        values = {field.name: row[field.name] for field in dataclasses.fields(PresetEntry)}
+        values["aliases"] = tuple(values["aliases"])
+        if values["published"] is not None:
+            values["published"] = Published(**values["published"])
+        entries.append(PresetEntry(**values))
+    return entries
+
+
+# --------------------------------------------------------------------------- the slow path
+
+
 def _entry(name: str, spec, shape: tuple[int, int, int], aliases: tuple[str, ...]) -> PresetEntry:
     """One row of the catalogue: the spec counted with the analytic engine at ``shape``."""
     from effcli.engines import summarize
@@ -70,41 +111,41 @@ def _entry(name: str, spec, shape: tuple[int, int, int], aliases: tuple[str, ...
     )
 
 
-def catalogue(family: str | None = None) -> list[PresetEntry]:
-    """Every preset (of one family), counted with the analytic engine at its native resolution."""
+def compile_catalogue() -> dict[str, list[dict[str, Any]]]:
+    """What :mod:`effcli.config.compiled` holds, made the slow way from the YAML files of ``configs/``.
+
+    ``presets``: one row per preset (in the registry's order): its entry's fields (as ``to_dict`` gives them, with
+    ``family_title``), the checksum of its layout (:func:`effcli.tools.scale.layout_digest`) and its config (the
+    YAML document as the loader reads it); ``examples``: the same for the example configs, without a layout.
+    """
     from effcli.config.grammar import NATIVE, input_shape
-    from effcli.config.presets import ALIASES, load_preset, preset_names
+    from effcli.config.loader import parse_spec, read_config
+    from effcli.config.names import ALIASES
+    from effcli.config.presets import scan_configs
+    from effcli.core.plan import make_plan
+    from effcli.tools.scale import layout_digest
 
-    wanted = _family_filter(family)
-    entries = []
-    for name in preset_names():
-        spec = load_preset(name)
-        if wanted and spec.family != wanted:
-            continue
-        shape = input_shape(spec, NATIVE)
-        entries.append(_entry(name, spec, shape, tuple(a for a, target in ALIASES.items() if target == name)))
-    return entries
+    def row(name: str, path, resolution: str | None, aliases: tuple[str, ...], layout: bool) -> dict[str, Any]:
+        config = read_config(path)
+        spec = parse_spec(config, source=str(path))
+        shape = input_shape(spec, resolution)
+        entry = _entry(name, spec, shape, aliases)
+        found = {**entry.to_dict(), "family_title": entry.family_title}
+        if layout:
+            found["layout"] = layout_digest(make_plan(spec, shape))
+        return {**found, "config": config}
 
-
-def example_catalogue(family: str | None = None) -> list[PresetEntry]:
-    """Every example config shipped in ``configs/examples`` (called by its file name), counted like a preset at
-    the input size `effcli summary NAME` uses (its own input_shape, else 224)."""
-    from effcli.config.grammar import input_shape
-    from effcli.config.loader import load_spec
-    from effcli.config.presets import example_files
-
-    wanted = _family_filter(family)
-    entries = []
-    for name, path in example_files().items():
-        spec = load_spec(path)
-        if wanted and spec.family != wanted:
-            continue
-        shape = input_shape(spec, None)
-        entries.append(_entry(name, spec, shape, ()))
-    return entries
+    presets, examples = scan_configs()
+    return {
+        "presets": [
+            row(name, path, NATIVE, tuple(a for a, target in ALIASES.items() if target == name), True)
+            for name, path in presets.items()
+        ],
+        "examples": [row(name, path, None, (), False) for name, path in examples.items()],
+    }
 
 
-@dataclass(frozen=True)
+@record
 class NameEntry:
     """One name `effcli presets --aliases` lists: accepted (``preset`` set) or refused (``reason`` set)."""
 

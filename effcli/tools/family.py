@@ -64,34 +64,40 @@ def _marked(published) -> bool:
 
 def preset_points(classes: int | None) -> list[ChartPoint]:
     """Every preset at its native resolution, counted with the analytic engine (with the classifier head of
-    ``classes`` classes when given), in the registry's order (V2, V1, Lite; by size)."""
-    from effcli.config.grammar import NATIVE, input_shape
-    from effcli.config.presets import load_preset, preset_names
-    from effcli.engines import summarize
+    ``classes`` classes when given), in the registry's order (V2, V1, Lite; by size). Without a head the counts
+    are the compiled catalogue's (:func:`effcli.tools.catalog.catalogue`): no preset is loaded or planned."""
+    from effcli.tools.catalog import catalogue
 
-    points = []
-    for name in preset_names():
-        spec = load_preset(name)
-        shape = input_shape(spec, NATIVE)
-        report = summarize(spec, shape, engine="analytic", classes=classes)
-        published = spec.published
-        points.append(
-            ChartPoint(
-                name=name,
-                label=preset_label(name),
-                family=short_family(spec.family),
-                family_title=spec.rules.title,
-                params=report.totals.params,
-                macs=report.totals.macs,
-                top1=None if published is None else published.top1,
-                top1_marked=_marked(published),
-                resolution=shape[0],
-                is_preset=True,
-                highlighted=False,
-                training=None if published is None else published.training,
-            )
+    entries = catalogue()
+    if classes is None:
+        counts = [(entry.params, entry.macs) for entry in entries]
+    else:
+        from effcli.config.grammar import NATIVE, input_shape
+        from effcli.config.presets import load_preset
+        from effcli.engines import summarize
+
+        counts = []
+        for entry in entries:
+            spec = load_preset(entry.name)
+            totals = summarize(spec, input_shape(spec, NATIVE), engine="analytic", classes=classes).totals
+            counts.append((totals.params, totals.macs))
+    return [
+        ChartPoint(
+            name=entry.name,
+            label=preset_label(entry.name),
+            family=short_family(entry.family),
+            family_title=entry.family_title,
+            params=params,
+            macs=macs,
+            top1=None if entry.published is None else entry.published.top1,
+            top1_marked=_marked(entry.published),
+            resolution=entry.native_resolution,
+            is_preset=True,
+            highlighted=False,
+            training=None if entry.published is None else entry.published.training,
         )
-    return points
+        for entry, (params, macs) in zip(entries, counts, strict=True)
+    ]
 
 
 def _preset_of(report: Report) -> str | None:

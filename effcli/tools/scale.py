@@ -6,7 +6,6 @@ depth), and explains every rounding decision with the family's own rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from effcli.core import limits
@@ -15,10 +14,13 @@ from effcli.core.plan import BackbonePlan, make_plan
 from effcli.core.report import Report
 from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
+from effcli.records import record
 
 
-@dataclass(frozen=True)
+@record
 class FilterRow:
+    """One round_filters decision: a base filter count, scaled by the width coefficient and rounded."""
+
     row: str  # "stem", "stage 1 input", "stage 1 output", ..., "top"
     base: int
     scaled: float | None  # base * width exactly; None when the family fixes the value
@@ -29,8 +31,10 @@ class FilterRow:
         return {"row": self.row, "base": self.base, "scaled": self.scaled, "result": self.result, "rule": self.rule}
 
 
-@dataclass(frozen=True)
+@record
 class RepeatRow:
+    """One round_repeats decision: a stage's repeats, scaled by the depth coefficient and rounded up."""
+
     stage: int
     base: int
     scaled: float  # base * depth exactly
@@ -41,8 +45,10 @@ class RepeatRow:
         return {"stage": self.stage, "base": self.base, "scaled": self.scaled, "result": self.result, "rule": self.rule}
 
 
-@dataclass(frozen=True)
+@record
 class Scaling:
+    """Everything `effcli scale` shows: both networks, every rounding decision, both reports, equal presets."""
+
     base: BackboneSpec
     scaled: BackboneSpec
     filters: tuple[FilterRow, ...]
@@ -140,28 +146,47 @@ def repeat_rows(spec: BackboneSpec) -> list[RepeatRow]:
 
 def structure(plan: BackbonePlan) -> tuple:
     """What makes two networks the same network (names and drop rates follow from it)."""
-    return tuple(
-        (
-            b.kind,
-            b.input_filters,
-            b.input_channels,
-            b.output_filters,
-            b.expanded_filters,
-            b.se_filters,
-            b.kernel_size,
-            b.strides,
-            b.residual,
-            b.output_shape,
-        )
-        for b in plan.blocks
-    ) + (plan.spec.family, plan.spec.activation)
+    blocks = tuple(_block_structure(b) + (b.output_shape,) for b in plan.blocks)
+    return blocks + (plan.spec.family, plan.spec.activation)
+
+
+def layout_digest(plan: BackbonePlan) -> int:
+    """A checksum of the part of :func:`structure` that no input size or channel count changes: every block after
+    the stem, without its output shape. Two plans of one structure have one digest (the compiled catalogue keeps
+    each preset's, so that `effcli scale` plans only the presets that may equal its network)."""
+    import zlib
+
+    layout = tuple(_block_structure(b) for b in plan.blocks[1:]) + (plan.spec.family, plan.spec.activation)
+    return zlib.crc32(repr(layout).encode())
+
+
+def _block_structure(b) -> tuple:
+    return (
+        b.kind,
+        b.input_filters,
+        b.input_channels,
+        b.output_filters,
+        b.expanded_filters,
+        b.se_filters,
+        b.kernel_size,
+        b.strides,
+        b.residual,
+    )
 
 
 def matching_presets(spec: BackboneSpec, shape: tuple[int, int, int]) -> list[str]:
-    from effcli.config.presets import load_preset, preset_names
+    """The presets whose network at ``shape`` has the structure of ``spec``'s (only those of its layout digest are
+    planned)."""
+    from effcli.config import compiled
+    from effcli.config.presets import load_preset
 
-    target = structure(make_plan(spec, shape))
-    return [name for name in preset_names() if structure(make_plan(load_preset(name), shape)) == target]
+    plan = make_plan(spec, shape)
+    digest, target = layout_digest(plan), structure(plan)
+    return [
+        row["name"]
+        for row in compiled.presets()
+        if row["layout"] == digest and structure(make_plan(load_preset(row["name"]), shape)) == target
+    ]
 
 
 def explore(
@@ -213,7 +238,6 @@ def scale(
     gamma^phi. Without it both coefficients are needed and the resolution is kept.
     """
     from effcli.config.grammar import input_shape
-    from effcli.tools.budget import compound
 
     # Every number option within the table's bounds first (nan and inf included), whether or not --phi
     # uses it: the bounds keep base^phi and the resolution finite (at most 100^100 x 8192).
@@ -228,6 +252,8 @@ def scale(
     if phi is not None:
         if width is not None or depth is not None:
             raise EffcliError("give --phi or --width/--depth, not both", source="--phi")
+        from effcli.tools.budget import compound
+
         if resolution is None and base.native_resolution is not None:
             base_shape = (base.native_resolution, base.native_resolution, base_shape[2])
         rule = compound(phi, base_resolution=base_shape[0], alpha=alpha, beta=beta, gamma=gamma)
