@@ -641,7 +641,7 @@ BETWEEN_LOAD_AND_RUN = textwrap.dedent(
                 sent.append(1)
                 os.kill(os.getpid(), signal.SIG)
 
-    sys.argv = ["effcli", "draw", "b0", "-o", "d.svg"]
+    sys.argv = ["effcli", "draw", "b0", "-o", "d.png"]
     import effcli.entry
 
     sys.settrace(tracer)

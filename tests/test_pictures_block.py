@@ -199,7 +199,7 @@ def test_png_decodes_and_is_not_blank():
     figure = block_figure(e)
     image = Image.open(io.BytesIO(figure_bytes(figure, "png")))
     image.load()
-    width, height = figure.get_size_inches()
+    width, height = figure.width, figure.height
     assert image.size == (round(width * 150), round(height * 150))
     colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 20
@@ -211,3 +211,17 @@ def test_importing_the_module_does_not_import_matplotlib():
     code = "import sys, effcli.pictures.block; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_the_svg_is_standalone(case):
+    data = svg(*case)
+    tree = ET.fromstring(data)
+    assert tree.tag == f"{SVG}svg" and tree.get("viewBox", "").startswith("0 0 ")
+    width, height = tree.get("width", ""), tree.get("height", "")
+    assert tree.get("viewBox") == f"0 0 {width.removesuffix('pt')} {height.removesuffix('pt')}"
+    assert tree.get("font-family", "").startswith("'DejaVu Sans',") and tree.get("font-family", "").endswith(
+        "sans-serif"
+    )
+    assert {element.tag.removeprefix(SVG) for element in tree.iter()} <= {"svg", "rect", "g", "path", "circle", "text"}
+    assert b"href" not in data and b"url(" not in data

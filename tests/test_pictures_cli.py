@@ -155,22 +155,59 @@ def test_report_is_one_html_file_with_every_block(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b0.html"]
 
 
-def test_drawing_imports_no_tensorflow_with_the_analytic_engine(tmp_path):
+def test_drawing_imports_no_tensorflow_and_svg_pictures_no_matplotlib(tmp_path):
+    """With the analytic engine no drawing loads TensorFlow or Keras; draw -o .svg and explain --draw .svg write
+    the SVG themselves and load neither matplotlib nor numpy, which a PNG, the chart and the report then load
+    (the same check sees them)."""
     code = (
         "import sys\n"
         "from effcli.cli import app\n"
         "from typer.testing import CliRunner\n"
-        "for args in (['draw', 'b0', '-o', 'b0.svg'], ['chart', 'b3', '-o', 'c.png'],\n"
-        "             ['report', 'b0', '-o', 'r.html'], ['explain', 'b0', 'block2a', '--draw', 'e.svg']):\n"
+        "def loaded(*args):\n"
         "    r = CliRunner().invoke(app, [*args, '--engine', 'analytic'])\n"
         "    assert r.exit_code == 0, r.output\n"
-        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+        "    return sorted(m for m in ('matplotlib', 'numpy', 'tensorflow', 'keras') if m in sys.modules)\n"
+        "print(loaded('draw', 'b0', '-o', 'b0.svg'))\n"
+        "print(loaded('draw', 'l', '--compare', 'v1-b0', '--classes', '1000', '-o', 'pair.svg'))\n"
+        "print(loaded('explain', 'b2', 'block4b', '--draw', 'block4b.svg'))\n"
+        "print(loaded('explain', 'b0', 'head', '--classes', '10', '--draw', 'head.svg'))\n"
+        "print(loaded('draw', 'b0', '-o', 'b0.png'))\n"
+        "for args in (['chart', 'b3', '-o', 'c.png'], ['report', 'b0', '-o', 'r.html']):\n"
+        "    last = loaded(*args)\n"
+        "print(last)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "EFFCLI_ENGINE"}
     env["PYTHONPATH"] = str(ROOT)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.splitlines() == ["[]"] * 4 + ["['matplotlib', 'numpy']"] * 2
+    for name in ("b0.svg", "pair.svg", "block4b.svg", "head.svg"):
+        assert _ids(tmp_path / name) and _texts(tmp_path / name), name
+    assert (tmp_path / "b0.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_svg_and_png_of_one_picture_share_one_layout(run, tmp_path):
+    """The PNG is the SVG's layout drawn by matplotlib: the same size, and every block's colour where the SVG
+    puts the block."""
+    from PIL import Image
+
+    assert run("draw", "b0", "-o", "b0.svg")[0] == 0 and run("draw", "b0", "-o", "b0.png")[0] == 0
+    root = ElementTree.parse(tmp_path / "b0.svg").getroot()
+    width, height = (float(root.get(side, "").removesuffix("pt")) for side in ("width", "height"))
+    with Image.open(tmp_path / "b0.png") as image:
+        pixels = image.convert("RGB")
+    scale = 150 / 72  # the PNG's dots per SVG unit (a point)
+    assert pixels.size == (round(width * scale), round(height * scale))
+    blocks = [e for e in root.iter(f"{SVG}g") if e.get("id", "").startswith("block-")]
+    assert len(blocks) == 23
+    for group in blocks:
+        path = group.find(f"{SVG}path")
+        assert path is not None
+        numbers = [float(n) for n in path.get("d", "").replace("M", " ").replace("L", " ").replace("Z", " ").split()]
+        xs, ys = numbers[0::2], numbers[1::2]
+        centre = (round((min(xs) + max(xs)) / 2 * scale), round((min(ys) + max(ys)) / 2 * scale))
+        fill = path.get("style", "").split("fill: ")[1][:7]
+        assert "#" + bytes(pixels.getpixel(centre)).hex() == fill, group.get("id")
 
 
 @pytest.mark.keras
@@ -188,13 +225,17 @@ def test_draw_and_report_a_saved_model(run, tmp_path):
     assert all(name in page for name in names)
 
 
-@pytest.mark.parametrize("command", ["draw", "chart", "report", "explain"])
-def test_a_name_the_font_cannot_draw_is_one_warning(run, tmp_path, command):
-    """matplotlib warns once per missing glyph and per call (dozens of Python warnings); effcli says it once."""
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [("draw", "png"), ("draw", "svg"), ("chart", "png"), ("report", "html"), ("explain", "png"), ("explain", "svg")],
+)
+def test_a_name_the_font_cannot_draw_is_one_warning(run, tmp_path, command, suffix):
+    """matplotlib warns once per missing glyph and per call (dozens of Python warnings), the SVG writer once per
+    text; effcli says it once."""
     assert run("export", "b0", "-o", "mine.yaml")[0] == 0
     config = tmp_path / "mine.yaml"
     config.write_text(config.read_text().replace("name: efficientnetv2_b0", 'name: "模型 b0 🚀"'))
-    out_file = "x.html" if command == "report" else "x.png"
+    out_file = f"x.{suffix}"
     args = {
         "draw": ["draw", "mine.yaml", "-o", out_file],
         "chart": ["chart", "mine.yaml", "-o", out_file],
@@ -210,3 +251,5 @@ def test_a_name_the_font_cannot_draw_is_one_warning(run, tmp_path, command):
     )
     assert all(not line.startswith("Warning") for line in warnings[1:]) and "UserWarning" not in err
     assert (tmp_path / out_file).stat().st_size > 0
+    if suffix == "svg":  # kept as text, for the viewer's fonts
+        assert any("模型 b0 🚀" in text for text in _texts(tmp_path / out_file))

@@ -8,6 +8,7 @@ the type colours. Expectations come from the Report, never from the drawing code
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 import sys
@@ -202,7 +203,7 @@ def test_png_shows_the_blocks(name):
     from PIL import Image
 
     figure = backbone_figure([report(name)])
-    width, height = figure.get_size_inches()
+    width, height = figure.width, figure.height
     image = Image.open(io.BytesIO(figure_bytes(figure, "png"))).convert("RGB")
     assert image.size == (pytest.approx(width * PNG_DPI, abs=2), pytest.approx(height * PNG_DPI, abs=2))
     assert 5 * PNG_DPI <= image.size[0] <= 24 * PNG_DPI and 3 * PNG_DPI <= image.size[1] <= 6 * PNG_DPI
@@ -216,7 +217,7 @@ def test_png_shows_the_blocks(name):
 def test_size_stays_sane_for_the_deepest_models():
     for name in ("efficientnetv2_xl", "v1-l2"):
         figure = backbone_figure([report(name)])
-        width, height = figure.get_size_inches()
+        width, height = figure.width, figure.height
         assert width <= 24 and height <= 6, name
 
 
@@ -231,3 +232,79 @@ def test_importing_the_module_does_not_load_matplotlib():
     code = "import sys, effcli.pictures.diagram; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+ALLOWED = {"svg", "rect", "g", "path", "text"}  # what the diagram is made of: no image, style, link or script
+
+
+@pytest.mark.parametrize(
+    "models", [(PRESETS[0],), (PRESETS[-1],), (PRESETS[0], PRESETS[1])], ids=["b0", "head", "pair"]
+)
+def test_the_svg_is_standalone(models):
+    data = svg(*models)
+    assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
+    tree = ET.fromstring(data)
+    assert tree.tag == f"{SVG}svg"
+    width, height = tree.attrib["width"], tree.attrib["height"]
+    assert width.endswith("pt") and height.endswith("pt")
+    assert tree.attrib["viewBox"] == f"0 0 {width.removesuffix('pt')} {height.removesuffix('pt')}"
+    assert 5 * 72 <= float(width[:-2]) <= 24 * 72 and 3 * 72 <= float(height[:-2]) <= 12 * 72
+    fonts = [font.strip().strip("'") for font in tree.attrib["font-family"].split(",")]
+    assert fonts[0] == "DejaVu Sans" and fonts[-1] == "sans-serif"
+    assert {element.tag.removeprefix(SVG) for element in tree.iter()} <= ALLOWED
+    assert b"href" not in data and b"url(" not in data and b"http://" not in data.replace(b'xmlns="http://', b"")
+    assert all("".join(text.itertext()).strip() for text in tree.iter(f"{SVG}text"))  # no empty text
+    assert len(list(tree.iter(f"{SVG}text"))) > 20  # text stays text
+
+
+def test_names_are_escaped(tmp_path):
+    config = tmp_path / "evil.yaml"
+    exported = subprocess.run(
+        [sys.executable, "-m", "effcli", "export", "lite0", "-o", str(config)], capture_output=True, text=True
+    )
+    assert exported.returncode == 0, exported.stderr
+    name = 'a<b> & "c"'
+    config.write_text(re.sub(r"(?m)^name: .*$", lambda _: f"name: {json.dumps(name)}", config.read_text(), count=1))
+    r = report_for(str(config), None, engine="analytic", force=False)
+    assert r.name == name
+    data = figure_bytes(backbone_figure([r]), "svg")
+    assert name.encode() not in data
+    assert name in " ".join(texts(ids(ET.fromstring(data))["title"]))
+
+
+def test_text_xml_cannot_hold_is_replaced():
+    from effcli.pictures.canvas import Canvas
+
+    canvas = Canvas(1, 1)
+    canvas.text(0.1, 0.5, "a\x01b\x1fc", 9, gid='t"1')
+    tree = ET.fromstring(canvas.svg())
+    assert texts(ids(tree)['t"1']) == ["a\ufffdb\ufffdc"]
+
+
+def test_text_widths_come_from_the_font():
+    """The table of advances (effcli/pictures/fontwidths.py) measures a line as matplotlib does, to within
+    kerning; the characters DejaVu Sans lacks are the ones its character map lacks."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+    from matplotlib.textpath import text_to_path
+
+    from effcli.pictures.canvas import Text, covered, text_width
+
+    lines = [
+        shape
+        for item in backbone_figure([report("efficientnetv2_b0", 1000), report("v1-b0")]).items
+        for shape in item.shapes
+        if isinstance(shape, Text)
+    ]
+    assert len(lines) > 100
+    for line in lines:
+        font = font_manager.FontProperties(
+            family="DejaVu Sans", size=line.size, weight="bold" if line.bold else "normal"
+        )
+        expected, _, _ = text_to_path.get_text_width_height_descent(line.text, font, ismath=False)
+        width = text_width(line.text, line.size, bold=line.bold)
+        # kerning ("To", "Fu": up to 0.15 em) draws a line narrower: the layout leaves that room, never less
+        assert expected - 0.01 * line.size <= width <= expected * 1.012 + 0.15 * line.size, line
+    charmap = FT2Font(font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))).get_charmap()
+    for char in "aZé×·→∝√₂ΩжЖ😀模型🚀\u0378\uffff":
+        assert covered(char) == (ord(char) in charmap), char

@@ -227,6 +227,21 @@ def test_both_pictures_inline_with_ids_of_their_own():
     assert not missing
 
 
+def test_every_block_of_the_diagram_is_a_shape_the_page_can_style():
+    """The page's style and script find a block by ``[id^="diagram-block-"]`` and outline its ``path``: the
+    diagram (written without matplotlib) gives every block a group holding its path, in its type's colour."""
+    from effcli.pictures.figure import TYPE_COLOURS
+
+    page = b0_page()
+    start = page.index("<svg")
+    diagram = page[start : page.index("</svg>", start)]
+    assert "font-family=\"'DejaVu Sans'" in diagram and "<text" in diagram and "<?xml" not in page
+    for block in report().blocks:
+        shape = rf'<g id="diagram-block-{re.escape(block.name)}">\s*<path d="M [^"]+" style="fill: ([^;"]+)'
+        found = re.search(shape, diagram)
+        assert found is not None and found.group(1) == TYPE_COLOURS[block.type], block.name
+
+
 def test_stand_in_svgs_with_the_same_ids_are_kept_apart():
     from effcli.pictures.page import report_page
 

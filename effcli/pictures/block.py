@@ -9,8 +9,9 @@ are shown with the convolution before it). Squeeze-excite is a side branch above
 path (pool -> reduce to the SE width -> expand -> multiply), the residual a skip below it.
 
 Everything comes from ``explanation.block.layers`` and their roles, so the same code draws
-V2, V1 and Lite blocks, the stem, the top and the classification head. matplotlib is
-imported only inside :func:`block_figure`.
+V2, V1 and Lite blocks, the stem, the top and the classification head. The picture is
+laid out on a :class:`~effcli.pictures.canvas.Canvas`, which writes the SVG itself (no
+matplotlib) and draws the same shapes with matplotlib for a PNG.
 
 SVG ids: ``op-<layer>`` for each operation box (every conv, depthwise conv and dense
 layer, the head's pool and dropout), ``tensor-<i>`` for the tensors of the main path
@@ -22,20 +23,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from effcli.core.plan import SE_ROLES
-from effcli.pictures.figure import FONT, INK, MUTED, TYPE_COLOURS, matplotlib_figure
+from effcli.pictures.canvas import Canvas, Style, text_width
+from effcli.pictures.figure import INK, MUTED, TYPE_COLOURS
 from effcli.render.text import int_text, macs_text, type_text
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
     from effcli.core.report import LayerReport
     from effcli.tools.explain import Explanation
 
-# Sizes in inches (the axes span the figure, one data unit = one inch) and points (fonts).
+# Sizes in inches (the canvas's units) and points (fonts).
 MARGIN = 0.3
 GAP = 0.42  # between neighbours on the main path (the arrow)
 TENSOR_WIDTH = 0.3
@@ -53,6 +52,8 @@ NOTE_SIZE = 7
 LINE = 1.25  # line height, in font sizes
 PAD_X = 0.1
 PAD_Y = 0.08
+DASHED = (3.7, 1.6)  # matplotlib's "--", in line widths
+JOINT = Style(fill=INK, stroke=INK, width=1.0)  # the dot where a branch leaves the main path
 
 CONV_OPS = ("conv", "dwconv", "dense")
 SPECIAL_TITLES = {"stem": "the first convolution", "top": "the last 1x1 convolution", "head": "classifier"}
@@ -260,13 +261,8 @@ def _last_size(items: list[_Item]) -> str:
 
 
 def _measure(text: str, size: float, bold: bool = False) -> float:
-    """Width of ``text`` in inches, in the picture's font (exact: matplotlib's own text layout)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    prop = FontProperties(family=[FONT, "sans-serif"], size=size, weight="bold" if bold else "normal")
-    width, _, _ = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
-    return float(width) / 72
+    """Width of ``text`` in inches, in the picture's font."""
+    return text_width(text, size, bold=bold) / 72
 
 
 def _size_op(op: _Op) -> None:
@@ -280,11 +276,8 @@ def _span(row: list[_Tensor | _Op]) -> float:
     return sum(left.width / 2 + GAP + right.width / 2 for left, right in pairwise(row))
 
 
-def block_figure(explanation: Explanation) -> Figure:
-    """The block of ``explanation`` drawn as a figure: tensors, operations, squeeze-excite, residual, numbers."""
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
-    from matplotlib.path import Path
-
+def block_figure(explanation: Explanation) -> Canvas:
+    """The block of ``explanation`` drawn as a picture: tensors, operations, squeeze-excite, residual, numbers."""
     block = explanation.block
     plan = _plan(explanation)
     colour = TYPE_COLOURS.get(block.type, INK)
@@ -341,88 +334,43 @@ def block_figure(explanation: Explanation) -> Figure:
         notes.append("+ BN: the parameters of the BatchNorm after the conv")
     notes.append("MACs: multiply-accumulates")
     footnote = "  ·  ".join(notes)
-    text_width = max(
+    widest_text = max(
         [_measure(title_lines[0], TITLE_SIZE, bold=True)]
         + [_measure(line, SUBTITLE_SIZE) for line in title_lines[1:]]
         + [_measure(footnote, NOTE_SIZE)]
         + ([_measure(skip_note, NOTE_SIZE)] if plan.add is not None else [])
     )
-    width = max(diagram_width, text_width + 2 * MARGIN)
+    width = max(diagram_width, widest_text + 2 * MARGIN)
     shift = (width - diagram_width) / 2
     for item in plan.items:
         item.x += shift
 
-    figure = matplotlib_figure(width, height)
-    ax: Axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.set_axis_off()
-
-    def arrow(start: tuple[float, float], end: tuple[float, float], **style: Any) -> FancyArrowPatch:
-        patch = FancyArrowPatch(
-            start, end, arrowstyle="-|>", mutation_scale=9, color=INK, linewidth=0.9, shrinkA=0, shrinkB=0, **style
-        )
-        ax.add_patch(patch)
-        return patch
+    canvas = Canvas(width, height)
 
     def draw_tensor(tensor: _Tensor, cx: float, cy: float) -> None:
-        box = Rectangle(
-            (cx - TENSOR_WIDTH / 2, cy - tensor.height / 2),
-            TENSOR_WIDTH,
-            tensor.height,
-            facecolor=_tint(colour, 0.5),
-            edgecolor=colour,
-            linewidth=0.9,
+        box = Style(fill=_tint(colour, 0.5), stroke=colour, width=0.9)
+        canvas.rect(cx - TENSOR_WIDTH / 2, cy - tensor.height / 2, TENSOR_WIDTH, tensor.height, box, gid=tensor.gid)
+        above, below = cy + tensor.height / 2 + 0.05, cy - tensor.height / 2 - 0.05
+        channels = str(tensor.channels)
+        canvas.text(
+            cx, above, channels, CHANNEL_SIZE, bold=True, ha="center", va="bottom", gid=f"{tensor.gid}-channels"
         )
-        box.set_gid(tensor.gid)
-        ax.add_patch(box)
-        top = ax.text(
-            cx,
-            cy + tensor.height / 2 + 0.05,
-            str(tensor.channels),
-            ha="center",
-            va="bottom",
-            fontsize=CHANNEL_SIZE,
-            fontweight="bold",
-        )
-        top.set_gid(f"{tensor.gid}-channels")
-        below = ax.text(
-            cx, cy - tensor.height / 2 - 0.05, tensor.size, ha="center", va="top", fontsize=SIZE_SIZE, color=MUTED
-        )
-        below.set_gid(f"{tensor.gid}-size")
+        canvas.text(cx, below, tensor.size, SIZE_SIZE, ha="center", va="top", colour=MUTED, gid=f"{tensor.gid}-size")
 
     def draw_op(op: _Op, cx: float, cy: float) -> None:
-        box = FancyBboxPatch(
-            (cx - op.width / 2, cy - op.height / 2),
-            op.width,
-            op.height,
-            boxstyle="round,pad=0,rounding_size=0.06",
-            facecolor="white" if op.weightless else _tint(op.colour),
-            edgecolor=op.colour,
-            linewidth=1.0,
-            linestyle="--" if op.weightless else "-",
-        )
-        box.set_gid(f"op-{op.name}")
-        ax.add_patch(box)
+        fill = "#ffffff" if op.weightless else _tint(op.colour)
+        box = Style(fill=fill, stroke=op.colour, width=1.0, dash=DASHED if op.weightless else ())
+        left, bottom = cx - op.width / 2, cy - op.height / 2
+        canvas.rounded_rect(left, bottom, op.width, op.height, 0.06, box, gid=f"op-{op.name}")
         top = cy + op.height / 2 - PAD_Y
-        title = ax.text(cx, top, op.title, ha="center", va="top", fontsize=OP_TITLE_SIZE, fontweight="bold")
-        title.set_gid(f"op-{op.name}-title")
-        body = ax.text(
-            cx,
-            top - OP_TITLE_SIZE * LINE / 72,
-            "\n".join(op.lines),
-            ha="center",
-            va="top",
-            fontsize=OP_TEXT_SIZE,
-            linespacing=LINE,
-        )
-        body.set_gid(f"op-{op.name}-label")
+        canvas.text(cx, top, op.title, OP_TITLE_SIZE, bold=True, ha="center", va="top", gid=f"op-{op.name}-title")
+        body, below = "\n".join(op.lines), top - OP_TITLE_SIZE * LINE / 72
+        gid = f"op-{op.name}-label"
+        canvas.text(cx, below, body, OP_TEXT_SIZE, ha="center", va="top", linespacing=LINE, gid=gid)
 
     def draw_node(node: _Node, cx: float, cy: float) -> None:
-        circle = Circle((cx, cy), NODE_RADIUS, facecolor="white", edgecolor=INK, linewidth=1.0)
-        circle.set_gid(f"node-{node.name}")
-        ax.add_patch(circle)
-        ax.text(cx, cy, node.symbol, ha="center", va="center_baseline", fontsize=10, fontweight="bold")
+        canvas.circle(cx, cy, NODE_RADIUS, Style(fill="#ffffff", stroke=INK, width=1.0), gid=f"node-{node.name}")
+        canvas.text(cx, cy, node.symbol, 10, bold=True, ha="center", va="center_baseline")
 
     for i, item in enumerate(plan.items):
         if isinstance(item, _Tensor):
@@ -433,7 +381,7 @@ def block_figure(explanation: Explanation) -> Figure:
             draw_node(item, item.x, y0)
         if i > 0:
             previous = plan.items[i - 1]
-            arrow((previous.x + previous.width / 2, y0), (item.x - item.width / 2, y0))
+            canvas.arrow([(previous.x + previous.width / 2, y0), (item.x - item.width / 2, y0)])
 
     if has_se:
         assert plan.se_from is not None and plan.se_into is not None
@@ -449,79 +397,43 @@ def block_figure(explanation: Explanation) -> Figure:
         positions = [bx + (p - bx) * stretch for p in positions]
         lefts = [p - e.width / 2 for p, e in zip(positions, row, strict=True)]
         rights = [p + e.width / 2 for p, e in zip(positions, row, strict=True)]
-        panel = FancyBboxPatch(
-            (lefts[0] - 0.12, se_y - op_height / 2 - 0.1),
-            rights[-1] - lefts[0] + 0.24,
-            op_height + 0.35,
-            boxstyle="round,pad=0,rounding_size=0.08",
-            facecolor="#f4f4f4",
-            edgecolor=MUTED,
-            linewidth=0.8,
-            linestyle=(0, (4, 2)),
+        panel = Style(fill="#f4f4f4", stroke=MUTED, width=0.8, dash=(4, 2))
+        panel_left, panel_width = lefts[0] - 0.12, rights[-1] - lefts[0] + 0.24
+        canvas.rounded_rect(
+            panel_left, se_y - op_height / 2 - 0.1, panel_width, op_height + 0.35, 0.08, panel, gid="se"
         )
-        panel.set_gid("se")
-        ax.add_patch(panel)
         expanded = source.channels if isinstance(source, _Tensor) else 0
-        label = ax.text(
-            lefts[0] - 0.12,
-            se_y + op_height / 2 + 0.32,
-            f"squeeze-excite: {expanded} -> {plan.se_width} -> {expanded} channels, reweights the main path",
-            ha="left",
-            va="bottom",
-            fontsize=NOTE_SIZE,
-            color=MUTED,
-            fontstyle="italic",
-        )
-        label.set_gid("se-label")
+        note = f"squeeze-excite: {expanded} -> {plan.se_width} -> {expanded} channels, reweights the main path"
+        note_y = se_y + op_height / 2 + 0.32
+        canvas.text(panel_left, note_y, note, NOTE_SIZE, va="bottom", colour=MUTED, italic=True, gid="se-label")
         for element, cx in zip(row, positions, strict=True):
             if isinstance(element, _Tensor):
                 draw_tensor(element, cx, se_y)
             else:
                 draw_op(element, cx, se_y)
         for left, right, a, b in zip(row, row[1:], positions, positions[1:], strict=False):
-            arrow((a + left.width / 2, se_y), (b - right.width / 2, se_y))
-        ax.add_patch(Circle((bx, y0), 0.035, color=INK))
-        arrow((bx, y0), (bx, se_y - row[0].height / 2))
-        arrow((target.x, se_y - op_height / 2), (target.x, y0 + NODE_RADIUS))
+            canvas.arrow([(a + left.width / 2, se_y), (b - right.width / 2, se_y)])
+        canvas.circle(bx, y0, 0.035, JOINT)
+        canvas.arrow([(bx, y0), (bx, se_y - row[0].height / 2)])
+        canvas.arrow([(target.x, se_y - op_height / 2), (target.x, y0 + NODE_RADIUS)])
 
     if plan.add is not None:
         source = plan.items[0]
         target = plan.items[plan.add]
         bx = source.x + source.width / 2 + GAP / 2
         skip_y = y0 - half_band - 0.22
-        ax.add_patch(Circle((bx, y0), 0.035, color=INK))
-        path = Path(
-            [(bx, y0), (bx, skip_y), (target.x, skip_y), (target.x, y0 - NODE_RADIUS)],
-            [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO],
-        )
-        skip = FancyArrowPatch(
-            path=path, arrowstyle="-|>", mutation_scale=9, color=INK, linewidth=0.9, shrinkA=0, shrinkB=0
-        )
-        skip.set_gid("residual")
-        ax.add_patch(skip)
+        canvas.circle(bx, y0, 0.035, JOINT)
+        canvas.arrow([(bx, y0), (bx, skip_y), (target.x, skip_y), (target.x, y0 - NODE_RADIUS)], gid="residual")
         half = _measure(skip_note, NOTE_SIZE) / 2
         centre = min(max((bx + target.x) / 2, MARGIN + half), width - MARGIN - half)
-        text = ax.text(centre, skip_y - 0.06, skip_note, ha="center", va="top", fontsize=NOTE_SIZE)
-        text.set_gid("residual-label")
+        canvas.text(centre, skip_y - 0.06, skip_note, NOTE_SIZE, ha="center", va="top", gid="residual-label")
 
-    top = height - MARGIN * 0.6
-    ax.text(width / 2, top, title_lines[0], ha="center", va="top", fontsize=TITLE_SIZE, fontweight="bold").set_gid(
-        "title"
-    )
-    subtitle = ax.text(
-        width / 2,
-        top - TITLE_SIZE * LINE / 72 - 0.04,
-        "\n".join(title_lines[1:]),
-        ha="center",
-        va="top",
-        fontsize=SUBTITLE_SIZE,
-        linespacing=LINE,
-    )
-    subtitle.set_gid("subtitle")
-    ax.text(width / 2, MARGIN * 0.7, footnote, ha="center", va="bottom", fontsize=NOTE_SIZE, color=MUTED).set_gid(
-        "footnote"
-    )
-    return figure
+    top, middle = height - MARGIN * 0.6, width / 2
+    canvas.text(middle, top, title_lines[0], TITLE_SIZE, bold=True, ha="center", va="top", gid="title")
+    subtitle, below = "\n".join(title_lines[1:]), top - TITLE_SIZE * LINE / 72 - 0.04
+    canvas.text(middle, below, subtitle, SUBTITLE_SIZE, ha="center", va="top", linespacing=LINE, gid="subtitle")
+    canvas.text(middle, MARGIN * 0.7, footnote, NOTE_SIZE, ha="center", va="bottom", colour=MUTED, gid="footnote")
+    return canvas
 
 
 def _skip_note(drop_rate: float | None) -> str:

@@ -15,8 +15,9 @@ Every piece a reader or a test looks for carries an SVG id (``gid``):
 triangle) and ``pyramid-label-<level>`` (its text), ``title``; in a comparison
 each is prefixed with ``m1-`` or ``m2-``.
 
-The layout is computed in inches: one axes covers the whole figure with data
-units of one inch, so font sizes (points) and shapes share one scale.
+The layout is computed in inches on a :class:`~effcli.pictures.canvas.Canvas` (y up), so font sizes
+(points) and shapes share one scale; the canvas writes the SVG itself (no matplotlib) and draws the
+same shapes with matplotlib for a PNG.
 """
 
 from __future__ import annotations
@@ -24,17 +25,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from effcli.core.report import BlockReport, Report
-from effcli.pictures.figure import INK, MUTED, PYRAMID_COLOUR, TYPE_COLOURS, matplotlib_figure, text_width
+from effcli.pictures.canvas import Canvas, Style, text_width
+from effcli.pictures.figure import INK, MUTED, PYRAMID_COLOUR, TYPE_COLOURS
 from effcli.render.text import TYPE_LABELS, macs_text, type_text
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-# Sizes in inches (the axes' data units), fonts in points.
+# Sizes in inches (the canvas's units), fonts in points.
 MARGIN = 0.3
 BLOCK_MAX_HEIGHT = 1.5  # the highest resolution drawn (usually the stem's output)
 BLOCK_MIN_HEIGHT = 0.14  # a 1x1 output (the head) or a very deep stage
@@ -66,7 +64,7 @@ class Placed:
     height: float
 
 
-def backbone_figure(reports: Sequence[Report]) -> Figure:
+def backbone_figure(reports: Sequence[Report]) -> Canvas:
     """The diagram of one backbone, or of two (``--compare``) in two rows aligned stage by stage."""
     if not 1 <= len(reports) <= 2:
         raise ValueError(f"backbone_figure draws one or two reports, not {len(reports)}")
@@ -93,11 +91,7 @@ def backbone_figure(reports: Sequence[Report]) -> Figure:
     legend = _legend_lines(_legend_items(reports), width - 2 * MARGIN)
     legend_height = 0.2 + LEGEND_ROW * len(legend)
     height = 2 * MARGIN + len(reports) * row_height + (len(reports) - 1) * 0.25 + legend_height
-    figure = matplotlib_figure(width, height)
-    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
-    axes.set_xlim(0, width)
-    axes.set_ylim(0, height)
-    axes.set_axis_off()
+    canvas = Canvas(width, height)
     starts = {}
     x = MARGIN
     for column in columns:
@@ -106,10 +100,10 @@ def backbone_figure(reports: Sequence[Report]) -> Figure:
     top = height - MARGIN
     for index, report in enumerate(reports):
         prefix = "" if len(reports) == 1 else f"m{index + 1}-"
-        _draw_row(axes, report, top, row_height, starts, widths, labels[index], reference, scale, prefix)
+        _draw_row(canvas, report, top, row_height, starts, widths, labels[index], reference, scale, prefix)
         top -= row_height + 0.25
-    _draw_legend(axes, legend, MARGIN, MARGIN + LEGEND_ROW * (len(legend) - 0.5))
-    return figure
+    _draw_legend(canvas, legend, MARGIN, MARGIN + LEGEND_ROW * (len(legend) - 0.5))
+    return canvas
 
 
 # Layout ---------------------------------------------------------------------------------------------------------
@@ -249,7 +243,7 @@ def _title(report: Report) -> str:
 
 
 def _draw_row(
-    axes: Axes,
+    canvas: Canvas,
     report: Report,
     top: float,
     row_height: float,
@@ -260,20 +254,9 @@ def _draw_row(
     scale: float,
     prefix: str,
 ) -> None:
-    from matplotlib.patches import Rectangle
-
     title_y = top - ROW_TITLE_SIZE / 72
-    axes.text(
-        MARGIN,
-        title_y,
-        _title(report),
-        fontsize=TITLE_SIZE if not prefix else ROW_TITLE_SIZE,
-        fontweight="bold",
-        va="center",
-        ha="left",
-        color=INK,
-        gid=f"{prefix}title",
-    )
+    title_size = TITLE_SIZE if not prefix else ROW_TITLE_SIZE
+    canvas.text(MARGIN, title_y, _title(report), title_size, bold=True, va="center", gid=f"{prefix}title")
     band_top = top - ROW_TITLE_SIZE * 2.0 / 72  # the shaded columns start here
     tap_label_y = band_top - TAP_SIZE * LINE / 2 - 0.03
     middle = band_top - TAP_SIZE * LINE - TAP_RISE - 0.05 - ARC_HEIGHT - 0.05 - BLOCK_MAX_HEIGHT / 2
@@ -285,121 +268,73 @@ def _draw_row(
         x0, width = starts[key], widths[key]
         centre = x0 + width / 2
         if index % 2 == 1:
-            axes.add_patch(
-                Rectangle((x0, band_bottom), width, band_top - band_bottom, facecolor=SHADE, edgecolor="none", zorder=0)
-            )
+            canvas.rect(x0, band_bottom, width, band_top - band_bottom, Style(fill=SHADE), z=0)
         blocks = groups.get(key, [])
         if not blocks:  # the other model of a comparison has this stage
             missing = f"no {key}" if key in SPECIAL else f"no stage {key}"
-            axes.text(centre, label_top, missing, fontsize=LABEL_SIZE, ha="center", va="top", color=MUTED)
+            canvas.text(centre, label_top, missing, LABEL_SIZE, ha="center", va="top", colour=MUTED)
             continue
         x = centre - _run_width(blocks, scale) / 2
         for block in blocks:
             thickness, height = _thickness(block, scale), _height(block, reference)
-            axes.add_patch(
-                Rectangle(
-                    (x, middle - height / 2),
-                    thickness,
-                    height,
-                    facecolor=TYPE_COLOURS.get(block.type, MUTED),
-                    edgecolor=INK,
-                    linewidth=0.35,
-                    zorder=2,
-                    gid=f"{prefix}block-{block.name}",
-                )
-            )
+            style = Style(fill=TYPE_COLOURS.get(block.type, MUTED), stroke=INK, width=0.35)
+            canvas.rect(x, middle - height / 2, thickness, height, style, z=2, gid=f"{prefix}block-{block.name}")
             placed[block.name] = Placed(block, x, thickness, height)
             if block.residual:
-                _draw_arc(axes, x, thickness, middle + height / 2, scale, f"{prefix}residual-{block.name}")
+                _draw_arc(canvas, x, thickness, middle + height / 2, scale, f"{prefix}residual-{block.name}")
             x += thickness + scale * GAP
-        _draw_label(axes, centre, label_top, labels[key], prefix, key)
+        _draw_label(canvas, centre, label_top, labels[key], prefix, key)
     for level in report.pyramid:
         found = placed.get(level.block)
         if found is not None:
             right = starts[_column_key(found.block)] + widths[_column_key(found.block)]
-            _draw_tap(axes, level, found, middle, tap_label_y, right, prefix)
+            _draw_tap(canvas, level, found, middle, tap_label_y, right, prefix)
 
 
-def _draw_arc(axes: Axes, x: float, thickness: float, y: float, scale: float, gid: str) -> None:
+def _draw_arc(canvas: Canvas, x: float, thickness: float, y: float, scale: float, gid: str) -> None:
     """The skip connection: from the gap before the block to the gap after it, over the block."""
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path
-
     left, right = x - scale * GAP / 2, x + thickness + scale * GAP / 2
-    base = y + 0.015
-    path = Path(
-        [(left, base), ((left + right) / 2, base + 2 * ARC_HEIGHT), (right, base)],
-        [Path.MOVETO, Path.CURVE3, Path.CURVE3],
-    )
-    axes.add_patch(PathPatch(path, facecolor="none", edgecolor=INK, linewidth=0.7, zorder=3, gid=gid))
+    _arc(canvas, left, right, y + 0.015, 2 * ARC_HEIGHT, z=3, gid=gid)
 
 
-def _draw_label(axes: Axes, centre: float, top: float, lines: Sequence[str], prefix: str, key: str) -> None:
+def _arc(canvas: Canvas, left: float, right: float, base: float, rise: float, **place: Any) -> None:
+    """A residual's arc: a quadratic curve from ``left`` to ``right`` whose control point is ``rise`` above."""
+    segments = [("M", (left, base)), ("Q", ((left + right) / 2, base + rise, right, base))]
+    canvas.path(segments, Style(stroke=INK, width=0.7), **place)
+
+
+def _draw_label(canvas: Canvas, centre: float, top: float, lines: Sequence[str], prefix: str, key: str) -> None:
     name = key if key in SPECIAL else f"stage-{key}"
     gid = f"{prefix}label-{key}" if key in SPECIAL else f"{prefix}{name}"
-    axes.text(
+    canvas.text(centre, top, lines[0], LABEL_SIZE + 0.5, bold=True, ha="center", va="top", gid=gid)
+    below, details = top - LABEL_SIZE * LINE * 1.1, "\n".join(lines[1:])
+    canvas.text(
         centre,
-        top,
-        lines[0],
-        fontsize=LABEL_SIZE + 0.5,
-        fontweight="bold",
+        below,
+        details,
+        LABEL_SIZE,
         ha="center",
         va="top",
-        color=INK,
-        gid=gid,
-    )
-    axes.text(
-        centre,
-        top - LABEL_SIZE * LINE * 1.1,
-        "\n".join(lines[1:]),
-        fontsize=LABEL_SIZE,
-        ha="center",
-        va="top",
-        color=MUTED,
+        colour=MUTED,
         linespacing=1.25,
         gid=f"{prefix}details-{name}",
     )
 
 
-def _draw_tap(axes: Axes, level, found: Placed, middle: float, label_y: float, right: float, prefix: str) -> None:
+def _draw_tap(canvas: Canvas, level, found: Placed, middle: float, label_y: float, right: float, prefix: str) -> None:
     """A red triangle pointing at the tapped block, a thin line up to its label (kept inside the column)."""
-    from matplotlib.patches import Polygon
-
     centre = found.x + found.thickness / 2
     text = _tap_text(level)
     half = text_width(text, TAP_SIZE, bold=True) / 72 / 2
     label_x = min(centre, right - half - 0.04)
     tip = middle + found.height / 2 + (ARC_HEIGHT + 0.03 if found.block.residual else 0.02)
     size = 0.06
-    axes.add_patch(
-        Polygon(
-            [(centre, tip), (centre - size, tip + 1.6 * size), (centre + size, tip + 1.6 * size)],
-            closed=True,
-            facecolor=PYRAMID_COLOUR,
-            edgecolor="none",
-            zorder=4,
-            gid=f"{prefix}tap-{level.level}",
-        )
-    )
-    axes.plot(
-        [centre, centre],
-        [tip + 1.6 * size, label_y - TAP_SIZE * LINE / 2],
-        color=PYRAMID_COLOUR,
-        linewidth=0.6,
-        linestyle=(0, (2, 1.5)),
-        zorder=1,
-    )
-    axes.text(
-        label_x,
-        label_y,
-        text,
-        fontsize=TAP_SIZE,
-        fontweight="bold",
-        ha="center",
-        va="center",
-        color=PYRAMID_COLOUR,
-        gid=f"{prefix}pyramid-label-{level.level}",
-    )
+    triangle = [(centre, tip), (centre - size, tip + 1.6 * size), (centre + size, tip + 1.6 * size)]
+    canvas.polygon(triangle, Style(fill=PYRAMID_COLOUR), z=4, gid=f"{prefix}tap-{level.level}")
+    line = [("M", (centre, tip + 1.6 * size)), ("L", (centre, label_y - TAP_SIZE * LINE / 2))]
+    canvas.path(line, Style(stroke=PYRAMID_COLOUR, width=0.6, dash=(2, 1.5)), z=1)
+    gid = f"{prefix}pyramid-label-{level.level}"
+    canvas.text(label_x, label_y, text, TAP_SIZE, bold=True, ha="center", va="center", colour=PYRAMID_COLOUR, gid=gid)
 
 
 LEGEND_SCALES = "height ∝ √ output resolution · thickness ∝ log₂ channels"
@@ -439,43 +374,21 @@ def _legend_lines(items: Sequence[tuple[str, str]], room: float) -> list[list[tu
     return lines
 
 
-def _draw_legend(axes: Axes, lines: Sequence[Sequence[tuple[str, str]]], x0: float, y: float) -> None:
+def _draw_legend(canvas: Canvas, lines: Sequence[Sequence[tuple[str, str]]], x0: float, y: float) -> None:
     """The legend, its first line at ``y`` (the centre of the line)."""
-    from matplotlib.patches import PathPatch, Polygon, Rectangle
-    from matplotlib.path import Path
-
     for line in lines:
         x = x0
         for what, text in line:
             if what.startswith("type:"):
-                kind = what.removeprefix("type:")
-                axes.add_patch(
-                    Rectangle(
-                        (x, y - SWATCH / 2),
-                        SWATCH * 0.7,
-                        SWATCH,
-                        facecolor=TYPE_COLOURS.get(kind, MUTED),
-                        edgecolor=INK,
-                        linewidth=0.35,
-                    )
-                )
+                style = Style(fill=TYPE_COLOURS.get(what.removeprefix("type:"), MUTED), stroke=INK, width=0.35)
+                canvas.rect(x, y - SWATCH / 2, SWATCH * 0.7, SWATCH, style)
             elif what == "residual":
-                path = Path(
-                    [(x, y - 0.04), (x + 0.07, y + 0.1), (x + 0.14, y - 0.04)],
-                    [Path.MOVETO, Path.CURVE3, Path.CURVE3],
-                )
-                axes.add_patch(PathPatch(path, facecolor="none", edgecolor=INK, linewidth=0.7))
+                _arc(canvas, x, x + 0.14, y - 0.04, 0.14)
             elif what == "tap":
-                axes.add_patch(
-                    Polygon(
-                        [(x + 0.07, y - 0.05), (x + 0.01, y + 0.05), (x + 0.13, y + 0.05)],
-                        closed=True,
-                        facecolor=PYRAMID_COLOUR,
-                        edgecolor="none",
-                    )
-                )
+                triangle = [(x + 0.07, y - 0.05), (x + 0.01, y + 0.05), (x + 0.13, y + 0.05)]
+                canvas.polygon(triangle, Style(fill=PYRAMID_COLOUR))
             offset = 0.0 if what == "scales" else 0.2
             colour = MUTED if what == "scales" else INK
-            axes.text(x + offset, y, text, fontsize=LEGEND_SIZE, va="center", ha="left", color=colour)
+            canvas.text(x + offset, y, text, LEGEND_SIZE, va="center", colour=colour)
             x += _legend_width((what, text))
         y -= LEGEND_ROW

@@ -1,4 +1,7 @@
-"""What every picture shares: matplotlib set up for deterministic output, the colours, and saving to a file."""
+"""What every picture shares: the colours, matplotlib set up for deterministic output, and saving to a file.
+
+The diagram and the block are :class:`~effcli.pictures.canvas.Canvas` pictures (their SVG is written without
+matplotlib); the chart is a matplotlib figure. The functions here take either."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from effcli.pictures.canvas import FONTS, INK, Canvas
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,11 +26,8 @@ TYPE_COLOURS = {
     "head": "#9467bd",
 }
 FAMILY_COLOURS = {"v2": "#d62728", "v1": "#1f77b4", "lite": "#2ca02c", "custom": "#333333"}
-INK = "#222222"  # text and outlines
 MUTED = "#777777"  # secondary text, grid lines
 PYRAMID_COLOUR = "#c0392b"  # the P1..P5 marks
-
-FONT = "DejaVu Sans"  # shipped with matplotlib: the same glyphs (and PNG bytes) on every machine
 PNG_DPI = 150
 
 
@@ -35,8 +37,9 @@ GLYPH_WARNING = re.compile(r"Glyph (\d+) .*missing from font")
 @contextlib.contextmanager
 def missing_glyphs() -> Iterator[set[str]]:
     """Collect the characters the pictures' font cannot draw (a CJK or emoji config name), instead of
-    matplotlib's warning per character and per call; the set is filled when the block ends. The PNG shows
-    them as boxes; the SVG keeps them as text, drawn by the viewer's fonts. Other warnings pass through."""
+    matplotlib's warning per character and per call (the canvas warns alike); the set is filled when the block
+    ends. The PNG shows them as boxes; the SVG keeps them as text, drawn by the viewer's fonts. Other warnings
+    pass through."""
     found: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -66,7 +69,7 @@ def matplotlib_figure(width: float, height: float) -> Figure:
             "svg.hashsalt": "effcli",  # clip-path ids from a fixed salt, not from random numbers
             "svg.fonttype": "none",  # text stays text: searchable, selectable, checkable by tests
             "font.family": "sans-serif",
-            "font.sans-serif": [FONT, "Arial", "Helvetica", "sans-serif"],
+            "font.sans-serif": list(FONTS),
             "font.size": 9,
             "axes.edgecolor": INK,
             "axes.labelcolor": INK,
@@ -86,8 +89,13 @@ def picture_format(path: Path) -> str:
     return path.suffix.lower().lstrip(".")
 
 
-def figure_bytes(figure: Figure, format: str) -> bytes:
-    """The picture as bytes: SVG without a date, PNG without a software stamp."""
+def figure_bytes(figure: Figure | Canvas, format: str) -> bytes:
+    """The picture as bytes: SVG without a date, PNG without a software stamp. A canvas's SVG is written
+    directly; its PNG (and every chart) is drawn by matplotlib."""
+    if isinstance(figure, Canvas):
+        if format == "svg":
+            return figure.svg().encode("utf-8")
+        figure = figure.figure()
     import io
 
     buffer = io.BytesIO()
@@ -96,7 +104,7 @@ def figure_bytes(figure: Figure, format: str) -> bytes:
     return buffer.getvalue()
 
 
-def save_figure(figure: Figure, path: Path, *, force: bool, option: str) -> None:
+def save_figure(figure: Figure | Canvas, path: Path, *, force: bool, option: str) -> None:
     """Write the picture to ``path`` (.svg or .png) atomically; never replaces a file without ``force``."""
     from effcli.files import atomic_target
 
@@ -105,18 +113,8 @@ def save_figure(figure: Figure, path: Path, *, force: bool, option: str) -> None
         temporary.write_bytes(data)
 
 
-def svg_text(figure: Figure) -> str:
+def svg_text(figure: Figure | Canvas) -> str:
     """The picture as an SVG document (for the HTML report), without the XML prolog and doctype."""
     text = figure_bytes(figure, "svg").decode("utf-8")
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
-
-
-def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """The width in points of one line of ``text`` in the pictures' font (to lay out before drawing)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    font = FontProperties(family=[FONT, "sans-serif"], size=size, weight="bold" if bold else "normal")
-    width, _, _ = text_to_path.get_text_width_height_descent(text, font, ismath=False)
-    return float(width)
