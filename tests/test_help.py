@@ -63,3 +63,33 @@ def test_pyramid_help_names_no_fixed_width():
     """The top's width depends on the model (1280 in B0, 1408 in B2): the help must not claim one."""
     text = help_text(["summary"], 200)
     assert "1280" not in text and "1408" not in text
+
+
+def test_the_command_table_says_what_each_command_says():
+    """`effcli --help` lists the commands from effcli.cli.registry without importing them: every line there is
+    the first paragraph of the command's own help, and every command the modules define is in the table."""
+    import typer.main
+
+    from effcli.cli import app
+    from effcli.cli.registry import COMMANDS
+
+    group = typer.main.get_command(app)
+    for name, (_, line) in COMMANDS.items():
+        command = group.get_command(None, name)  # type: ignore[attr-defined]
+        assert command is not None and command.name == name
+        assert (command.help or "").split("\n\n")[0] == line, name
+    defined = {info.name or info.callback.__name__ for info in app.registered_commands} | {
+        group.name for group in app.registered_groups
+    }
+    assert defined == set(COMMANDS)
+
+
+def test_a_command_imports_no_other_command():
+    code = (
+        "import sys\nfrom effcli.cli import main\nsys.argv = ['effcli', 'schema']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('effcli.cli.commands.') or m == 'effcli.cli.drawing'),"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stderr.strip().splitlines()[-1] == "['effcli.cli.commands.schema']"
