@@ -40,6 +40,8 @@ DETAIL_STYLE = "dim"
 DETAIL_INDENT = "  "
 LEFT_OUT_STYLE = "dim"
 LEFT_OUT = "Left out at {width} columns: {names}; --wide or --format json|csv|markdown shows all."
+# The same note where there are no options to give (effcli explore's panes).
+LEFT_OUT_WIDER = "Left out at {width} columns: {names}; a wider terminal shows them."
 BAR_MIN = 8  # the shortest full scale a bar column is drawn at before it is left out
 WRAP_MIN = 20  # a wrapping column's narrowest width unless the column says otherwise
 
@@ -301,9 +303,11 @@ def column_label(table: Table, index: int) -> str:
 
 class TableWriter:
     """Tables drawn in box characters, ANSI colour only when ``color`` (a terminal without NO_COLOR),
-    ``width`` columns (120); ``wide``: every column in full, however wide."""
+    ``width`` columns (120); ``wide``: every column in full, however wide; ``left_out``: the note under a table
+    that had to leave columns out."""
 
-    def __init__(self, *, color: bool = False, width: int | None = None, wide: bool = False):
+    def __init__(self, *, color: bool = False, width: int | None = None, wide: bool = False, left_out: str = LEFT_OUT):
+        self.left_out = left_out
         self.color = color
         self.width = width or 120
         self.wide = wide
@@ -409,7 +413,7 @@ class TableWriter:
             lines = self._table(layout)
             if layout.left_out:
                 names = ", ".join(layout.left_out)
-                lines += self._lines(LEFT_OUT.format(width=self.width, names=names), LEFT_OUT_STYLE)
+                lines += self._lines(self.left_out.format(width=self.width, names=names), LEFT_OUT_STYLE)
             return lines
         if isinstance(part, Bullets):
             lines = self._lines(part.title, "bold")

@@ -919,3 +919,46 @@ def profile(result) -> Document:
     return Document(
         title=f"Profile of {result.name}", parts=tuple(parts), data=data, records=records(PROFILE_CSV_COLUMNS, rows)
     )
+
+
+# ------------------------------------------------------------------ explore
+
+
+def change_text(value: float, base: float) -> str:
+    """The change from ``base`` to ``value`` as the explorer shows it: ``+12.4%``, ``-3.0%``, ``same``."""
+    if value == base:
+        return "same"
+    if base == 0:
+        return "new"
+    percent = (value - base) / base * 100
+    if abs(percent) < 0.05:
+        return "+<0.1%" if percent > 0 else "-<0.1%"
+    return f"{percent:+.1f}%"
+
+
+def count_change(value: int, base: int) -> str:
+    """The change of a small count: ``+4``, ``-2``, ``same``."""
+    return "same" if value == base else f"{value - base:+d}"
+
+
+def explore_totals(report: Report, base: Report, memory: MemorySettings) -> list[tuple[str, str, str]]:
+    """The explorer's totals bar: (label, value, change against ``base``) for the params, MACs and blocks, and the
+    memory of the variables and of the block outputs (at ``memory``'s batch and dtype).
+
+    ``base`` is the network the explorer started from, at its own input, batch 1 and float32: a change of batch
+    or dtype shows as a change of memory."""
+    from effcli.core.memory import memory_of
+
+    now, then = memory_of(report, memory), memory_of(base, DEFAULT_SETTINGS)
+    totals, first = report.totals, base.totals
+    return [
+        ("Params", int_text(totals.params), change_text(totals.params, first.params)),
+        ("MACs", f"{totals.gmacs:.3f} G", change_text(totals.macs, first.macs)),
+        ("Blocks", str(report.block_count), count_change(report.block_count, base.block_count)),
+        ("Weights", memory_view.mb_text(now.variable_bytes), change_text(now.variable_bytes, then.variable_bytes)),
+        (
+            "Activations",
+            memory_view.mb_text(now.activation_bytes),
+            change_text(now.activation_bytes, then.activation_bytes),
+        ),
+    ]
