@@ -486,9 +486,19 @@ def test_picture(made: str, stored: str, commands: list[tuple[str, ...]], tmp_pa
     pytest.fail(f"{stored} is not what the commands above it draw now (pytest --update-docs rewrites it)", False)
 
 
+# Pictures no command writes, each checked by a test of its own: the explorer's screenshot is a terminal app's
+# screen (scripts/explore_screenshot.py makes it; the test compares it with the explorer of today).
+TESTED_ELSEWHERE = {
+    "docs/images/explore.svg": ("test_explore.py", "test_the_readme_screenshot_shows_the_explorer_of_today")
+}
+
+
 def test_pages_show_pictures_that_are_tested():
-    """Every picture a page displays from docs/images/ is made by a tested command (a picture directive)."""
-    tested = {param.values[1] for param in _pictures()}
+    """Every picture a page displays from docs/images/ is made by a tested command (a picture directive), or is
+    checked by the test named in TESTED_ELSEWHERE."""
+    for module, test in TESTED_ELSEWHERE.values():
+        assert f"def {test}(" in (ROOT / "tests" / module).read_text(encoding="utf-8"), test
+    tested = {param.values[1] for param in _pictures()} | set(TESTED_ELSEWHERE)
     for page in PAGES:
         for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
             path = (page.parent / target).resolve().relative_to(ROOT).as_posix()

@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "effcli.cli.commands.compare",
         "Compare backbones side by side, stage by stage (any family, presets or YAML files).",
     ),
+    "explore": (
+        "effcli.cli.commands.explore",
+        "The backbone as an interactive explorer in the terminal: navigate, rescale live, compare.",
+    ),
     "scale": (
         "effcli.cli.commands.scale",
         "Explore round_filters / round_repeats: how width and depth coefficients become filters and repeats.",
