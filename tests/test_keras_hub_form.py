@@ -153,7 +153,8 @@ BASE = MODELS["every_option"]["config"]
         ({"stackwise_width_coefficients": [1.0, 0, 1, 1, 1, 1]}, "stackwise_width_coefficients[1]", "(0.0, 100.0]"),
         ({"dropout": 2}, "dropout", "[0.0, 1.0]"),
         ({"stackwise_blok_types": ["v1"] * 6}, "stackwise_blok_types", "did you mean 'stackwise_block_types'"),
-        ({"family": "efficientnetv2"}, "family", "no family"),
+        ({"family": "efficientnetv1"}, "family", "does not fit these stackwise_block_types"),
+        ({"family": "efficientnetlite"}, "family", "use efficientnetv2 or efficientnetedgetpu"),
     ],
 )
 def test_mistakes_name_the_field(change, field, message):
@@ -227,3 +228,72 @@ def test_real_keras_hub_matches_the_reference(name):
     model = MODELS[name]
     built = keras_hub.models.EfficientNetBackbone(**model["config"], input_shape=model["input_shape"])
     assert built.count_params() == model["totals"]["params"]
+
+
+# effcli's presets of the networks keras-hub builds for its timm EdgeTPU and rw presets
+HUB_PRESETS = {f"timm_e{size}": f"efficientnetedgetpu_{size}" for size in "sml"}
+HUB_PRESETS |= {f"timm_rw_{size}": f"efficientnetv2_rw_{size}" for size in "tsm"}
+HUB_CASES = [name for name in MODELS if name.split("@")[0] in HUB_PRESETS]
+
+
+def test_every_hub_preset_is_in_the_reference_at_three_sizes():
+    for hub, preset in HUB_PRESETS.items():
+        native = resolve(preset).native_resolution
+        sizes = {tuple(MODELS[n]["input_shape"][:2]) for n in HUB_CASES if n.split("@")[0] == hub}
+        assert sizes == {(224, 224), (native, native), (193, 257)}, hub
+
+
+@pytest.mark.parametrize("name", HUB_CASES)
+def test_hub_presets_equal_keras_hubs_build(name):
+    """The preset (not the reference's config) against keras-hub's build: blocks, layers, totals, pyramid."""
+    model = MODELS[name]
+    spec = resolve(HUB_PRESETS[name.split("@")[0]])
+    shape = tuple(model["input_shape"])
+    data = summarize(spec, shape, engine="analytic", cache=False, pyramid="keras").to_dict()
+    plan = make_plan(spec, shape)
+    for ref, block, plan_block in zip(model["blocks"], data["blocks"], plan.blocks, strict=True):
+        assert (block["name"], block["params"], block["trainable"], block["non_trainable"]) == (
+            ref["name"],
+            ref["params"],
+            ref["trainable"],
+            ref["non_trainable"],
+        )
+        assert list(block["output_shape"]) == ref["output_shape"], ref["name"]
+        weighted = {layer.name: count_layer(layer).params for layer in plan_block.layers if count_layer(layer).params}
+        assert weighted == ref["layers"], ref["name"]
+    assert data["totals"]["params"] == model["totals"]["params"]
+    assert [p["output_shape"] for p in data["pyramid"]] == list(model["pyramid"].values())
+
+
+@pytest.mark.parametrize("hub", sorted(HUB_PRESETS))
+def test_hub_presets_export_keras_hubs_own_config(hub):
+    """effcli export --form keras-hub of the preset gives back keras-hub's converter config (dropout aside)."""
+    exported = keras_hub_config(resolve(HUB_PRESETS[hub]))
+    for key, value in MODELS[hub]["config"].items():
+        if key != "dropout":
+            assert exported[key] == value, key
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("hub", sorted(HUB_PRESETS))
+def test_keras_engine_builds_the_hub_presets_as_keras_hub(hub):
+    model = MODELS[f"{hub}@193x257"]
+    report = summarize(resolve(HUB_PRESETS[hub]), (193, 257, 3), engine="keras", cache=False, pyramid="keras")
+    data = report.to_dict()
+    ours = [(b["name"], b["params"], b["trainable"], list(b["output_shape"])) for b in data["blocks"]]
+    assert ours == [(b["name"], b["params"], b["trainable"], b["output_shape"]) for b in model["blocks"]]
+    assert [p["output_shape"] for p in data["pyramid"]] == list(model["pyramid"].values())
+
+
+def test_a_stage_list_config_cannot_claim_edgetpu():
+    readable = yaml.safe_load(dump_spec_yaml(resolve("lite0")))
+    readable["family"] = "efficientnetedgetpu"
+    with pytest.raises(EffcliError, match=r"family.*keras-hub's config form"):
+        parse_spec(readable, source="edge.yaml")
+    jsonschema = pytest.importorskip("jsonschema")
+    from effcli.config.schema import config_schema
+
+    validator = jsonschema.Draft7Validator(config_schema())
+    assert not validator.is_valid(readable)
+    hub = {**MODELS["timm_es"]["config"], "family": "efficientnetedgetpu"}
+    assert validator.is_valid(hub) and parse_spec(hub, source="hub.yaml").rules.title == "EfficientNet-EdgeTPU"

@@ -176,6 +176,8 @@ def disagreements(schema: dict) -> list[tuple]:
 
     published = {f"published.{key}": field for key, field in PUBLISHED_FIELDS.items()}
     for name, field in {**FIELDS, **published}.items():
+        if name == "family":  # the loader checks it against the form and block types: test_keras_hub_form's tests
+            continue
         for value in probes(field):
             compare(name, value, field.accepts(value), value)
         # the items of a fixed-length list (input_shape), one position at a time

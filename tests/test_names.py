@@ -87,18 +87,14 @@ def test_a_name_for_a_preset_not_installed_is_one_error_line(run):
 
 
 REFUSALS = [
-    ("efficientnetv2_rw_s", "Ross Wightman", "efficientnetv2_s"),
-    ("EfficientNetV2_RW_T", "Ross Wightman", "efficientnetv2_b3"),
-    ("efficientnet_el", "EdgeTPU", "efficientnetlite_b3"),
-    ("tf_efficientnet_es", "EdgeTPU", "efficientnetlite_b0"),
-    ("efficientnet_el_ra_imagenet", "EdgeTPU", "efficientnetlite_b3"),
-    ("efficientnet2_rw_m_agc_imagenet", "Ross Wightman", "efficientnetv2_m"),
+    ("gc_efficientnetv2_rw_t", "global-context attention", "efficientnetv2_rw_t"),
+    ("efficientnet_es_pruned", "channel-pruned", "efficientnetedgetpu_s"),
+    ("efficientnet_el_pruned", "channel-pruned", "efficientnetedgetpu_l"),
     ("efficientnet_cc_b0_8e", "CondConv", "efficientnetv1_b0"),
     ("mixnet_xl", "MixNet", "efficientnetv1_b2"),
     ("efficientnet_x_b3", "EfficientNet-X", "efficientnetv1_b3"),
     ("efficientnet_b3_pruned", "pruned", "efficientnetv1_b3"),
     ("efficientnet_b0_gn", "GroupNorm", "efficientnetv1_b0"),
-    ("efficientnetv2_rw_m.agc_in1k", "Ross Wightman", "efficientnetv2_m"),
 ]
 
 
@@ -171,7 +167,8 @@ def test_presets_aliases_in_every_format(run, fmt):
         assert set(accepted["efficientnet_b0"]["ecosystems"]) == {"timm", "torchvision"}
         assert accepted["b0"]["preset"] == "efficientnetv2_b0"
         refused = {e["name"]: e for e in data["refused"]}
-        assert refused["efficientnetv2_rw_s"]["closest"] == "efficientnetv2_s"
+        assert refused["gc_efficientnetv2_rw_t"]["closest"] == "efficientnetv2_rw_t"
+        assert accepted["efficientnetv2_rw_s"]["preset"] == "efficientnetv2_rw_s"
         assert {e["preset"] for e in data["accepted"]} == set(preset_names())
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
@@ -179,7 +176,7 @@ def test_presets_aliases_in_every_format(run, fmt):
         row = next(r for r in rows if r["name"] == "efficientnet_v2_s")
         assert (row["preset"], row["ecosystems"]) == ("efficientnetv2_s", "torchvision")
     else:
-        for text in ("EfficientNetV2B0", "tf_efficientnet_lite4", "efficientnet_v2_m", "mixnet_s", "EdgeTPU"):
+        for text in ("EfficientNetV2B0", "tf_efficientnet_lite4", "efficientnet_v2_m", "mixnet_s", "edgetpu-s"):
             assert text in out
 
 
@@ -234,3 +231,40 @@ def test_an_example_name_wins_over_a_file_and_a_refused_name_yields_to_one(run, 
 def test_a_yaml_file_is_never_taken_for_a_tagged_name(run):
     code, _, err = run("summary", "efficientnet_b0.yaml")
     assert code == 2 and "efficientnet_b0.yaml" in err and "Note" not in err
+
+
+EDGETPU_AND_RW_NAMES = [
+    ("efficientnet_es", "timm", "efficientnetedgetpu_s"),
+    ("tf_efficientnet_em", "timm", "efficientnetedgetpu_m"),
+    ("efficientnet_el.ra_in1k", "timm", "efficientnetedgetpu_l"),
+    ("efficientnet_es_ra_imagenet", "keras-hub", "efficientnetedgetpu_s"),
+    ("efficientnet_em_ra2_imagenet", "keras-hub", "efficientnetedgetpu_m"),
+    ("efficientnet_el_ra_imagenet", "keras-hub", "efficientnetedgetpu_l"),
+    ("efficientnetv2_rw_t", None, "efficientnetv2_rw_t"),  # timm's name is the preset's
+    ("EfficientNetV2_RW_S.ra2_in1k", "timm", "efficientnetv2_rw_s"),
+    ("efficientnet2_rw_t_ra2_imagenet", "keras-hub", "efficientnetv2_rw_t"),
+    ("efficientnet2_rw_s_ra2_imagenet", "keras-hub", "efficientnetv2_rw_s"),
+    ("efficientnet2_rw_m_agc_imagenet", "keras-hub", "efficientnetv2_rw_m"),
+    ("edgetpu-l", None, "efficientnetedgetpu_l"),
+    ("rw-m", None, "efficientnetv2_rw_m"),
+]
+
+
+@pytest.mark.parametrize(("name", "ecosystem", "preset"), EDGETPU_AND_RW_NAMES)
+def test_edgetpu_and_rw_names_resolve(run, name, ecosystem, preset):
+    code, out, err = run("summary", name, "-f", "json")
+    assert code == 0 and json.loads(out)["name"] == preset
+    if ecosystem is not None:
+        assert err.startswith(f"Note: {name} ({ecosystem}) is effcli's {preset}")
+
+
+def test_did_you_mean_knows_edgetpu(run):
+    code, out, err = run("summary", "efficientnet_edgtpu_m")
+    assert code == 2 and out == "" and "efficientnetedgetpu_m" in err and err.count("\n") == 1
+
+
+def test_presets_aliases_keeps_the_edgetpu_family(run):
+    code, out, _ = run("presets", "--aliases", "--family", "edgetpu", "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and {e["preset"] for e in data["accepted"]} == {f"efficientnetedgetpu_{s}" for s in "sml"}
+    assert {e["name"] for e in data["refused"]} == {"efficientnet_es_pruned", "efficientnet_el_pruned"}

@@ -68,12 +68,12 @@ def with_extra(custom_report) -> list[ChartPoint]:
 
 def test_every_preset_appears_once_at_its_native_resolution(headed):
     names = [point.name for point in headed]
-    assert sorted(names) == PRESETS and len(names) == len(set(names)) == 23
+    assert sorted(names) == PRESETS and len(names) == len(set(names)) == 29
     for point in headed:
         assert point.is_preset and not point.highlighted
         native = yaml.safe_load((ROOT / "configs" / f"{point.name}.yaml").read_text())["native_resolution"]
         assert point.resolution == native
-    assert {point.family for point in headed} == {"v2", "v1", "lite"}
+    assert {point.family for point in headed} == {"v2", "v1", "lite", "edgetpu"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in TOP if n.startswith("efficientnetv2")))
@@ -198,7 +198,7 @@ def test_panel_a_has_one_point_and_one_label_per_model(svg, with_extra):
 def test_panel_b_has_the_points_with_a_published_top1(svg, with_extra):
     top1 = panel(svg, "panel-top1")
     shown = [point for point in with_extra if point.top1 is not None]
-    assert len(shown) == 23  # every preset; not tiny_v2
+    assert len(shown) == 29  # every preset; not tiny_v2
     assert sorted(ids_in(top1, "point-")) == sorted(f"point-{point.name}-top1" for point in shown)
     for point in shown:
         assert texts(panel(top1, f"label-{point.name}-top1")) == [point.label]
@@ -265,6 +265,6 @@ def test_png_decodes_and_is_not_blank(headed, tmp_path: Path):
     assert image.width > image.height > 500
     colours = {colour for _, colour in image.getcolors(maxcolors=1 << 20) or []}
     assert len(colours) > 50
-    for family in ("v2", "v1", "lite"):
+    for family in ("v2", "v1", "lite", "edgetpu"):
         hex_colour = FAMILY_COLOURS[family].lstrip("#")
         assert tuple(int(hex_colour[i : i + 2], 16) for i in (0, 2, 4)) in colours

@@ -33,9 +33,11 @@ def keras_cv_layer_name(family: str, layer: str) -> str:
 
 def test_reference_covers_every_preset_at_three_sizes():
     # B8, L2 and V2-XL are in neither keras-cv nor keras.applications: tests/test_timm_reference.py checks them
+    # nor the EdgeTPU and rw presets (keras-hub's form): tests/test_keras_hub_form.py checks them as well
     timm_only = {"efficientnetv1_b8", "efficientnetv1_l2", "efficientnetv2_xl"}
+    timm_only |= {f"efficientnetv2_rw_{s}" for s in "tsm"} | {f"efficientnetedgetpu_{s}" for s in "sml"}
     assert sorted(_REFERENCE["presets"]) == sorted(set(preset_names()) - timm_only)
-    assert len(preset_names()) == 23
+    assert len(preset_names()) == 29
     for name in _REFERENCE["presets"]:
         native = load_preset(name).native_resolution
         assert {"224x224", f"{native}x{native}", "193x257"} == set(_REFERENCE["presets"][name])

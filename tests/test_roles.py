@@ -62,7 +62,13 @@ def test_roles_describe_each_block(name):
         else:
             assert not SE_ROLES & by_role.keys()
         assert [l.filters for l in by_role["project_conv"]] == [block.output_filters]
-        assert len(by_role.get("expand_conv", [])) == (block.expand_ratio != 1)
+        hub = PLANS[name].source_spec.keras_hub
+        if hub is None:
+            expands = block.expand_ratio != 1
+        else:  # keras-hub: its fused block always expands (ratio 1 too), its cba block never
+            kind = hub.block_types[block.stage - 1]
+            expands = kind == "fused" or (kind != "cba" and block.expand_ratio != 1)
+        assert len(by_role.get("expand_conv", [])) == expands
         assert len(by_role.get("depthwise", [])) == (block.kind == "mbconv")
         assert len(by_role.get("add", [])) == block.residual
         assert len(by_role.get("dropout", [])) == bool(block.residual and block.drop_rate)

@@ -22,7 +22,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from effcli.core.families import FAMILIES, LITE, TOP_BASE_FILTERS, V1, V2, FamilyRules, stage_repeats
+from effcli.core.families import (
+    EDGETPU,
+    FAMILIES,
+    LITE,
+    STAGE_LIST_FAMILIES,
+    TOP_BASE_FILTERS,
+    V1,
+    V2,
+    FamilyRules,
+    stage_repeats,
+)
 from effcli.core.limits import (
     BOOLEAN,
     CHOICE,
@@ -88,7 +98,9 @@ KERAS_HUB_REQUIRED = (
     "stackwise_block_types",
 )
 # Keys only keras-hub's form has: any of them makes a config keras-hub's.
-KERAS_HUB_ONLY = tuple(key for key in KERAS_HUB_KEYS if key not in KERAS_CV_KEYS and key != "dtype")
+KERAS_HUB_ONLY = tuple(
+    key for key in KERAS_HUB_KEYS if key not in KERAS_CV_KEYS and key not in ("dtype", "published", "family")
+)
 # keras-hub's default stackwise_force_input_filters / stackwise_nores_option have 7 entries.
 KERAS_HUB_DEFAULT_STAGES = 7
 
@@ -269,7 +281,15 @@ def parse_spec(data: Any, *, source: str) -> BackboneSpec:
 
 
 def _parse_family(data: dict, check: _Checker) -> FamilyRules:
-    return FAMILIES[check.field("family", data.get("family", FIELDS["family"].default))]
+    family = check.field("family", data.get("family", FIELDS["family"].default))
+    if family not in STAGE_LIST_FAMILIES:
+        raise check.fail(
+            "family",
+            f"{family} is written in keras-hub's config form (its fused first stage forces its input filters and "
+            f"has no residual); `effcli export efficientnetedgetpu_s --form keras-hub` writes one, or use one of "
+            f"{', '.join(STAGE_LIST_FAMILIES)}",
+        )
+    return FAMILIES[family]
 
 
 def _parse_globals(data: dict, check: _Checker, rules: FamilyRules) -> dict[str, Any]:
@@ -431,8 +451,6 @@ def _parse_keras_cv(data: dict, check: _Checker) -> BackboneSpec:
 
 def _parse_keras_hub(data: dict, check: _Checker) -> BackboneSpec:
     """keras-hub's EfficientNetBackbone keyword arguments (its get_config()), with its block semantics."""
-    if "family" in data:
-        raise check.fail("family", "a keras-hub config has no family (its block types say it); remove this key")
     check.keys(data, "", allowed=KERAS_HUB_KEYS, required=KERAS_HUB_REQUIRED)
     lists: dict[str, list] = {}
     for key in KERAS_HUB_STACKWISE_KEYS:
@@ -531,8 +549,19 @@ def _parse_keras_hub(data: dict, check: _Checker) -> BackboneSpec:
         if "batch_norm_epsilon" in data
         else 1e-5,
     )
+    derived = V1 if all(t == "v1" for t in block_types) else V2
+    family = derived
+    if "family" in data:  # effcli's label; keras-hub's block types decide the network, the label must agree
+        family = check.field("family", data["family"])
+        if family not in (derived, EDGETPU) or (family == EDGETPU and derived != V2):
+            allowed = f"{derived} or {EDGETPU}" if derived == V2 else derived
+            raise check.fail(
+                "family",
+                f"{family} does not fit these stackwise_block_types ({', '.join(dict.fromkeys(block_types))}); "
+                f"use {allowed}, or leave the key out (the block types say {derived})",
+            )
     values: dict[str, Any] = {
-        "family": V1 if all(t == "v1" for t in block_types) else V2,
+        "family": family,
         "width_coefficient": coefficients["width"][0],
         "depth_coefficient": coefficients["depth"][0],
         "min_depth": min_depth,
@@ -548,6 +577,8 @@ def _parse_keras_hub(data: dict, check: _Checker) -> BackboneSpec:
             values[key] = check.field(key, data[key])
     if "input_shape" in data:
         values["input_shape"] = _parse_input_shape(data["input_shape"], check)
+    if "published" in data:
+        values["published"] = _parse_published(data["published"], check)
     return BackboneSpec(stages=tuple(stages), source=check.source, form="keras-hub", keras_hub=settings, **values)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from effcli.records import record
 
-V2, V1, LITE = "efficientnetv2", "efficientnetv1", "efficientnetlite"
+V2, V1, LITE, EDGETPU = "efficientnetv2", "efficientnetv1", "efficientnetlite", "efficientnetedgetpu"
 V2_SIZES = ("b0", "b1", "b2", "b3", "s", "m", "l")
 EFFCLI, ALIAS = "effcli", "effcli alias"
 KERAS_APPS, KERAS_CV, KERAS_HUB, TIMM, TORCHVISION = (
@@ -37,11 +37,15 @@ ALIASES: dict[str, str] = {
     **{f"v1-b{i}": f"{V1}_b{i}" for i in range(9)},
     "v1-l2": f"{V1}_l2",
     **{f"lite{i}": f"{LITE}_b{i}" for i in range(5)},
+    **{f"edgetpu-{size}": f"{EDGETPU}_{size}" for size in ("s", "m", "l")},
+    **{f"rw-{size}": f"{V2}_rw_{size}" for size in ("t", "s", "m")},
 }
 
 FILE_SUFFIXES = ("yaml", "yml", "keras", "json")  # b0.yaml is a file, never b0 with a timm tag
 TAG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # of a timm pretrained tag (lower case)
 TIMM_TRAINED = "timm-trained weights ported to keras-hub, on the paper's network"
+TIMM_TRAINED_EDGETPU = "timm-trained weights ported to keras-hub, on Google's EdgeTPU network"
+TIMM_TRAINED_RW = "timm's own EfficientNetV2 variant and weights, ported to keras-hub"
 TIMM_RESOLUTION = "timm's pretrained weights use their own default resolution; effcli's native one is the paper's"
 
 
@@ -116,33 +120,27 @@ def _ecosystem_names() -> list[Name]:
         add(Name(f"efficientnet_lite{i}", preset, TIMM))
         add(Name(f"tf_efficientnet_lite{i}", preset, TIMM))
     add(Name("efficientnet_lite0_ra_imagenet", f"{LITE}_b0", KERAS_HUB, TIMM_TRAINED))
+    for size in ("s", "m", "l"):  # EfficientNet-EdgeTPU
+        preset = f"{EDGETPU}_{size}"
+        add(Name(f"efficientnet_e{size}", preset, TIMM))
+        add(Name(f"tf_efficientnet_e{size}", preset, TIMM))
+    for hub, size in (("efficientnet_es_ra_imagenet", "s"), ("efficientnet_em_ra2_imagenet", "m")):
+        add(Name(hub, f"{EDGETPU}_{size}", KERAS_HUB, TIMM_TRAINED_EDGETPU))
+    add(Name("efficientnet_el_ra_imagenet", f"{EDGETPU}_l", KERAS_HUB, TIMM_TRAINED_EDGETPU))
+    for size, hub in (("t", "ra2"), ("s", "ra2"), ("m", "agc")):  # timm's own EfficientNetV2 variants
+        add(Name(f"efficientnetv2_rw_{size}", f"{V2}_rw_{size}", TIMM))
+        add(Name(f"efficientnet2_rw_{size}_{hub}_imagenet", f"{V2}_rw_{size}", KERAS_HUB, TIMM_TRAINED_RW))
     return names
 
 
 def _refusals() -> list[Refusal]:
     refused: list[Refusal] = []
     add = refused.append
-    rw = "Ross Wightman's own EfficientNetV2 variant in timm (not a network of the EfficientNetV2 paper)"
-    for tier, near in (("t", "b3"), ("s", "s"), ("m", "m")):
-        add(Refusal(f"efficientnetv2_rw_{tier}", TIMM, rw, f"{V2}_{near}"))
     gc = "Ross Wightman's own EfficientNetV2-T variant in timm with global-context attention (not the paper's V2)"
-    add(Refusal("gc_efficientnetv2_rw_t", TIMM, gc, f"{V2}_b3"))
-    for hub, near in (
-        ("efficientnet2_rw_t_ra2_imagenet", "b3"),
-        ("efficientnet2_rw_s_ra2_imagenet", "s"),
-        ("efficientnet2_rw_m_agc_imagenet", "m"),
-    ):
-        add(Refusal(hub, KERAS_HUB, rw.replace("in timm", "ported from timm"), f"{V2}_{near}"))
-    edge = "EfficientNet-EdgeTPU-{} (conv-BN-ReLU blocks searched for the Edge TPU, no squeeze-excite)"
-    for letter, closest in (("s", 0), ("m", 2), ("l", 3)):
-        what = edge.format(letter.upper())
-        add(Refusal(f"efficientnet_e{letter}", TIMM, what, f"{LITE}_b{closest}"))
-        add(Refusal(f"tf_efficientnet_e{letter}", TIMM, what, f"{LITE}_b{closest}"))
-    add(Refusal("efficientnet_es_pruned", TIMM, edge.format("S") + ", channel-pruned", f"{LITE}_b0"))
-    add(Refusal("efficientnet_el_pruned", TIMM, edge.format("L") + ", channel-pruned", f"{LITE}_b3"))
-    add(Refusal("efficientnet_es_ra_imagenet", KERAS_HUB, edge.format("S"), f"{LITE}_b0"))
-    add(Refusal("efficientnet_em_ra2_imagenet", KERAS_HUB, edge.format("M"), f"{LITE}_b2"))
-    add(Refusal("efficientnet_el_ra_imagenet", KERAS_HUB, edge.format("L"), f"{LITE}_b3"))
+    add(Refusal("gc_efficientnetv2_rw_t", TIMM, gc, f"{V2}_rw_t"))
+    edge = "EfficientNet-EdgeTPU-{}, channel-pruned (other filter counts in every stage)"
+    add(Refusal("efficientnet_es_pruned", TIMM, edge.format("S"), f"{EDGETPU}_s"))
+    add(Refusal("efficientnet_el_pruned", TIMM, edge.format("L"), f"{EDGETPU}_l"))
     for experts, size in (("4e", 0), ("8e", 0), ("8e", 1)):
         what = f"CondConv EfficientNet-B{size} ({experts[0]} experts per convolution)"
         add(Refusal(f"efficientnet_cc_b{size}_{experts}", TIMM, what, f"{V1}_b{size}"))
@@ -272,6 +270,8 @@ def accepted(presets: Iterable[str]) -> list[tuple[str, str, str, str]]:
 def family_of(name: str) -> str | None:
     """The family a (mistyped) name points at, when its spelling says so: ``efficientnetb9`` is V1."""
     k = key(name)
+    if "edgetpu" in k or re.fullmatch(r"(tf_)?efficientnet_?e[sml]\d*.*", k):
+        return EDGETPU
     if "lite" in k:
         return LITE
     if "v2" in k or re.search(r"efficientnet_?v2", k):
@@ -301,8 +301,8 @@ def suggestions(name: str, candidates: dict[str, str], families: dict[str, str],
         if family is not None and families.get(preset) != family:
             continue
         score = difflib.SequenceMatcher(None, wanted, key(spelling)).ratio()
-        if key(preset).rpartition("_")[2] == wanted.rpartition("_")[2]:
-            score += 0.3  # the same size: v2-s and efficientnetv2_s
+        if key(preset).partition("_")[2] == wanted.partition("_")[2]:
+            score += 0.3  # the same size: v2-s and efficientnetv2_s (not efficientnetv2_rw_s)
         other = _size(preset)
         distance = abs(size - other) if size is not None and other is not None else 99
         score += max(0.0, 0.5 - 0.1 * distance)

@@ -41,7 +41,7 @@ def configs_dir() -> Path:
 def scan_configs() -> tuple[dict[str, Path], dict[str, Path]]:
     """The YAML files in ``configs/`` (preset name -> file, in the stable order V2, V1, Lite, then by name) and in
     ``configs/examples/`` (example name, the file's stem -> file): what the compiled catalogue is made from."""
-    order = {"efficientnetv2": 0, "efficientnetv1": 1, "efficientnetlite": 2}
+    order = {"efficientnetv2": 0, "efficientnetv1": 1, "efficientnetlite": 2, "efficientnetedgetpu": 3}
 
     def key(path: Path):
         family, _, size = path.stem.partition("_")
@@ -49,6 +49,8 @@ def scan_configs() -> tuple[dict[str, Path], dict[str, Path]]:
             rank = (0, int(size[1:]), "")
         elif size in ("s", "m", "l"):
             rank = (1, "sml".index(size), "")
+        elif size in ("rw_t", "rw_s", "rw_m"):  # timm's own V2 variants, after the paper's
+            rank = (3, "tsm".index(size[-1]), "")
         else:
             rank = (2, 0, size)
         return (order.get(family, 3), *rank)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from effcli.config.loader import KERAS_CV_REQUIRED, KERAS_HUB_REQUIRED, REQUIRED_STAGE_KEYS
+from effcli.core.families import STAGE_LIST_FAMILIES
 from effcli.core.limits import (
     BOOLEAN,
     CHOICE,
@@ -102,11 +103,19 @@ def _properties(fields: dict[str, Field]) -> dict[str, Any]:
 
 def config_schema() -> dict[str, Any]:
     common = _properties(COMMON_FIELDS)
+    stage_list_common = {**common, "family": {**common["family"], "enum": list(STAGE_LIST_FAMILIES)}}
     stage: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": list(REQUIRED_STAGE_KEYS),
         "properties": _properties(STAGE_FIELDS),
+    }
+    published = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(REQUIRED_PUBLISHED_KEYS),
+        "properties": _properties(PUBLISHED_FIELDS),
+        "description": "A preset's published ImageNet accuracy (presets and compare show it).",
     }
     readable = {
         "title": "effcli stage-list config",
@@ -114,15 +123,9 @@ def config_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["stages"],
         "properties": {
-            **common,
+            **stage_list_common,
             **_properties(READABLE_FIELDS),
-            "published": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": list(REQUIRED_PUBLISHED_KEYS),
-                "properties": _properties(PUBLISHED_FIELDS),
-                "description": "A preset's published ImageNet accuracy (presets and compare show it).",
-            },
+            "published": published,
             "stages": {"type": "array", "minItems": 1, "items": stage, "description": "One mapping per stage."},
         },
     }
@@ -140,7 +143,7 @@ def config_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": list(KERAS_CV_REQUIRED),
-        "properties": {**common, **stackwise, **_properties(KERAS_CV_FIELDS)},
+        "properties": {**stage_list_common, **stackwise, **_properties(KERAS_CV_FIELDS)},
     }
     hub_fields = {**COMMON_FIELDS, **STAGE_FIELDS, **KERAS_HUB_STAGE_FIELDS}
     hub_stackwise = {
@@ -157,6 +160,7 @@ def config_schema() -> dict[str, Any]:
         **hub_stackwise,
         **_properties(KERAS_HUB_FIELDS),
         "dtype": {"type": ["string", "object", "null"], "description": "keras-hub: the dtype policy (no effect)."},
+        "published": published,
     }
     keras_hub = {
         "title": "keras-hub EfficientNetBackbone get_config() form",

@@ -14,6 +14,7 @@ from effcli.records import record
 V2 = "efficientnetv2"
 V1 = "efficientnetv1"
 LITE = "efficientnetlite"
+EDGETPU = "efficientnetedgetpu"  # written in keras-hub's config form only (its fused blocks need it)
 
 
 @record
@@ -73,7 +74,22 @@ FAMILIES: dict[str, FamilyRules] = {
         unscaled_end_stages=True,
         explicit_padding=True,
     ),
+    EDGETPU: FamilyRules(
+        name=EDGETPU,
+        title="EfficientNet-EdgeTPU",
+        block_types=("fused", "mbconv"),
+        default_activation="relu",
+        has_se=False,
+        uses_min_depth=False,
+        ten_percent_rule=True,
+        fixed_stem_filters=None,
+        fixed_top_filters=None,
+        unscaled_end_stages=False,
+        explicit_padding=True,
+    ),
 }
+# The families a readable (stage-list) or keras-cv config may name; EdgeTPU is keras-hub's form only.
+STAGE_LIST_FAMILIES = (V2, V1, LITE)
 
 TOP_BASE_FILTERS = 1280
 

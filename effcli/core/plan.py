@@ -752,6 +752,56 @@ def keras_hub_round_filters(
     return int(result)
 
 
+def keras_hub_coefficients(spec: BackboneSpec) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The per-stage width and depth coefficients of a keras-hub spec: as configured, or one value for every stage
+    once the spec's width or depth was changed after loading (scale, plan), as keras-hub's own single
+    ``width_coefficient`` overrides its list. Per-stage values that differ cannot be replaced by one."""
+    hub = spec.keras_hub
+    assert hub is not None
+    count = len(spec.stages)
+    out = []
+    for key, values, now in (
+        ("width_coefficient", hub.width_coefficients, spec.width_coefficient),
+        ("depth_coefficient", hub.depth_coefficients, spec.depth_coefficient),
+    ):
+        if now == values[0]:
+            out.append(values)
+            continue
+        if len(set(values)) != 1:  # changed after loading (scale, plan, ...)
+            raise EffcliError(
+                f"this keras-hub config has per-stage {key}s; effcli cannot replace them by one value",
+                source=spec.source,
+                field=key,
+            )
+        out.append((now,) * count)
+    return out[0], out[1]
+
+
+def keras_hub_round_filters_explained(spec: BackboneSpec, filters: int, width_coefficient: float) -> tuple[int, str]:
+    """keras-hub's round_filters with a keras-hub spec's options, and the rule that decided it (as
+    :func:`effcli.core.families.round_filters_explained` names them)."""
+    hub = spec.keras_hub
+    assert hub is not None
+    result = keras_hub_round_filters(
+        filters,
+        width_coefficient,
+        depth_divisor=spec.depth_divisor,
+        min_depth=spec.min_depth,
+        use_depth_divisor_as_min_depth=hub.use_depth_divisor_as_min_depth,
+        cap_round_filter_decrease=hub.cap_round_filter_decrease,
+    )
+    scaled = filters * width_coefficient
+    nearest = int(scaled + spec.depth_divisor / 2) // spec.depth_divisor * spec.depth_divisor
+    floor = (spec.depth_divisor if hub.use_depth_divisor_as_min_depth else spec.min_depth) or 0
+    if result != max(floor, nearest):
+        rule = "+divisor (10% rule)"
+    elif nearest >= floor:
+        rule = "nearest multiple"
+    else:
+        rule = "divisor floor" if hub.use_depth_divisor_as_min_depth else "minimum depth"
+    return result, rule
+
+
 def _pad_same(name: str, shape_in: Shape, half: int) -> LayerPlan:
     """keras-hub's ZeroPadding2D(kernel // 2) on every side, before a "valid" conv."""
     h, w, c = shape_in
@@ -849,29 +899,10 @@ def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -
     hub = spec.keras_hub
     assert hub is not None  # make_plan's dispatch
     count = len(spec.stages)
-    widths, depths = hub.width_coefficients, hub.depth_coefficients
-    for key, values, now in (
-        ("width_coefficient", widths, spec.width_coefficient),
-        ("depth_coefficient", depths, spec.depth_coefficient),
-    ):
-        if now != values[0] and len(set(values)) != 1:  # changed after loading (scale, plan, ...)
-            raise EffcliError(
-                f"this keras-hub config has per-stage {key}s; effcli cannot replace them by one value",
-                source=spec.source,
-                field=key,
-            )
-    widths = widths if spec.width_coefficient == widths[0] else (spec.width_coefficient,) * count
-    depths = depths if spec.depth_coefficient == depths[0] else (spec.depth_coefficient,) * count
+    widths, depths = keras_hub_coefficients(spec)
 
     def rf(filters: int, stage: int) -> int:
-        return keras_hub_round_filters(
-            filters,
-            widths[stage],
-            depth_divisor=spec.depth_divisor,
-            min_depth=spec.min_depth,
-            use_depth_divisor_as_min_depth=hub.use_depth_divisor_as_min_depth,
-            cap_round_filter_decrease=hub.cap_round_filter_decrease,
-        )
+        return keras_hub_round_filters_explained(spec, filters, widths[stage])[0]
 
     height, width, channels = input_shape
     shape: Shape = (height, width, channels)
@@ -899,6 +930,7 @@ def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -
         )
     unscaled = float(sum(stage.repeats for stage in spec.stages))  # keras-hub divides by the configured repeats
     warnings: list[str] = []
+    notes: list[str] = []
     block_index = 0
     for i, stage in enumerate(spec.stages):
         block_type = hub.block_types[i]
@@ -915,7 +947,13 @@ def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -
                 max(1, int(declared_in * stage.se_ratio)) if block_type != "cba" and 0 < stage.se_ratio <= 1 else 0
             )
             expanded = declared_in * stage.expand_ratio
-            if actual_in != declared_in and block_type != "cba":
+            if actual_in != declared_in and block_type != "cba" and hub.force_input_filters[i] > 0:
+                notes.append(  # asked for (EdgeTPU's first stage, as timm's force_in_chs): a note, not a warning
+                    f"{name} declares {declared_in} input filters (stackwise_force_input_filters) and receives "
+                    f"{actual_in} channels from {blocks[-1].name}, as keras-hub and timm build it: its kernels "
+                    f"follow the {actual_in} channels, its expanded width the declared {declared_in}"
+                )
+            elif actual_in != declared_in and block_type != "cba":
                 warnings.append(
                     f"{name} declares {declared_in} input filters but receives {actual_in} channels "
                     f"from {blocks[-1].name}; kernels follow the {actual_in} real channels, the "
@@ -988,7 +1026,7 @@ def _make_keras_hub_plan(spec: BackboneSpec, input_shape: Shape, pyramid: str) -
         blocks=tuple(blocks),
         pyramid=pyramid_taps(blocks, pyramid),
         warnings=tuple(warnings),
-        notes=(),
+        notes=tuple(notes),
         pyramid_convention=pyramid,
         source_spec=spec,
     )

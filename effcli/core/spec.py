@@ -92,7 +92,9 @@ KERAS_HUB_STACKWISE_KEYS = {
 KERAS_HUB_KEYS = (
     "name",
     "description",
+    "family",  # effcli's label (EdgeTPU); keras-hub's block types decide the network
     "native_resolution",
+    "published",
     "width_coefficient",
     "depth_coefficient",
     "depth_divisor",

@@ -106,6 +106,7 @@ ROLE_BY_NAME = {
     "se_excite": "se_excite",
     "project_conv": "project_conv",
     "project": "project_conv",  # keras-cv's EfficientNet (V1)
+    "conv": "project_conv",  # keras-hub's CBABlock: one kxk conv to the output filters (rw-T's first stage)
     "project_bn": "bn",
     "project_activation": "activation",  # keras.applications' Fused-MBConv without expansion
     "drop": "dropout",

@@ -25,7 +25,7 @@ TYPE_COLOURS = {
     "top": "#5b9a4a",
     "head": "#9467bd",
 }
-FAMILY_COLOURS = {"v2": "#d62728", "v1": "#1f77b4", "lite": "#2ca02c", "custom": "#333333"}
+FAMILY_COLOURS = {"v2": "#d62728", "v1": "#1f77b4", "lite": "#2ca02c", "edgetpu": "#9467bd", "custom": "#333333"}
 MUTED = "#777777"  # secondary text, grid lines
 PYRAMID_COLOUR = "#c0392b"  # the P1..P5 marks
 PNG_DPI = 150

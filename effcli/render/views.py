@@ -474,6 +474,10 @@ def meant_filters(scaling, filter_row) -> int | None:
     if filter_row.scaled is None:
         return None
     spec = scaling.scaled
+    if spec.keras_hub is not None:  # keras-hub's own rounding options
+        from effcli.core.plan import keras_hub_round_filters_explained
+
+        return keras_hub_round_filters_explained(spec, 1, decimal_value(filter_row.scaled))[0]
     decision = round_filters_explained(
         1,  # 1 x the decimal product: the rule applied to that number
         rules=spec.rules,

@@ -19,9 +19,11 @@ FAMILY_FILTERS = {
     "v2": "efficientnetv2",
     "v1": "efficientnetv1",
     "lite": "efficientnetlite",
+    "edgetpu": "efficientnetedgetpu",
     "efficientnetv2": "efficientnetv2",
     "efficientnetv1": "efficientnetv1",
     "efficientnetlite": "efficientnetlite",
+    "efficientnetedgetpu": "efficientnetedgetpu",
 }
 
 
@@ -190,5 +192,5 @@ def _family_filter(family: str | None) -> str | None:
         return None
     wanted = FAMILY_FILTERS.get(family.strip().lower())
     if wanted is None:
-        raise EffcliError(f"unknown family '{family}'; valid: v2, v1, lite", source="--family")
+        raise EffcliError(f"unknown family '{family}'; valid: v2, v1, lite, edgetpu", source="--family")
     return wanted

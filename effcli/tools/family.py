@@ -12,8 +12,13 @@ from pathlib import Path
 
 from effcli.core.report import Report
 
-SHORT_FAMILIES = {"efficientnetv2": "v2", "efficientnetv1": "v1", "efficientnetlite": "lite"}
-FAMILY_ORDER = ("v2", "v1", "lite")  # the legend's order; any other family after these
+SHORT_FAMILIES = {
+    "efficientnetv2": "v2",
+    "efficientnetv1": "v1",
+    "efficientnetlite": "lite",
+    "efficientnetedgetpu": "edgetpu",
+}
+FAMILY_ORDER = ("v2", "v1", "lite", "edgetpu")  # the legend's order; any other family after these
 
 
 @dataclass(frozen=True)
@@ -22,12 +27,13 @@ class ChartPoint:
 
     ``label`` is the compact name drawn beside the point: "V2-B0" .. "V2-XL" for EfficientNetV2,
     "B0" .. "B8" and "L2" for EfficientNet (V1), as the papers write them, "Lite0" .. "Lite4" for
-    EfficientNet-Lite, and the model's own name for a config or saved model the user named.
+    EfficientNet-Lite, "V2-rw-T" .. "V2-rw-M" for timm's V2 variants, "EdgeTPU-S" .. "EdgeTPU-L", and the
+    model's own name for a config or saved model the user named.
     """
 
     name: str  # the preset name, or the report's name for a config / saved model (unique on one chart)
     label: str
-    family: str  # "v2" | "v1" | "lite" | the report's family when it is none of these
+    family: str  # "v2" | "v1" | "lite" | "edgetpu" | the report's family when it is none of these
     family_title: str
     params: int
     macs: int
@@ -40,7 +46,7 @@ class ChartPoint:
 
 
 def short_family(family: str) -> str:
-    """ "v2", "v1", "lite" for the three families effcli knows; any other family name unchanged."""
+    """ "v2", "v1", "lite", "edgetpu" for the families effcli knows; any other family name unchanged."""
     return SHORT_FAMILIES.get(family, family)
 
 
@@ -50,7 +56,9 @@ def preset_label(name: str) -> str:
     family, _, size = name.partition("_")
     short = SHORT_FAMILIES.get(family)
     if short == "v2":
-        return f"V2-{size.upper()}"
+        return f"V2-rw-{size[3:].upper()}" if size.startswith("rw_") else f"V2-{size.upper()}"
+    if short == "edgetpu":
+        return f"EdgeTPU-{size.upper()}"
     if short == "v1":
         return size.upper()
     if short == "lite":

@@ -6,11 +6,12 @@ depth), and explains every rounding decision with the family's own rules.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from effcli.core import limits
 from effcli.core.families import TOP_BASE_FILTERS, round_filters_explained, stage_repeats
-from effcli.core.plan import BackbonePlan, make_plan
+from effcli.core.plan import BackbonePlan, keras_hub_coefficients, keras_hub_round_filters_explained, make_plan
 from effcli.core.report import Report
 from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
@@ -104,7 +105,30 @@ def scaled_spec(
     return base.with_changes(**changes)
 
 
+def _keras_hub_filter_rows(spec: BackboneSpec) -> list[FilterRow]:
+    """keras-hub's rounding, stage by stage with each stage's width (its stem with stage 1's, its top,
+    num_features, with the last stage's); a forced input (stackwise_force_input_filters) is a row of its own."""
+    hub = spec.keras_hub
+    assert hub is not None
+    widths, _ = keras_hub_coefficients(spec)
+
+    def explain(label: str, filters: int, width: float) -> FilterRow:
+        result, rule = keras_hub_round_filters_explained(spec, filters, width)
+        return FilterRow(label, filters, filters * width, result, rule)
+
+    rows = [explain("stem", spec.stages[0].input_filters, widths[0])]
+    for i, stage in enumerate(spec.stages):
+        rows.append(explain(f"stage {i + 1} input", stage.input_filters, widths[i]))
+        if hub.force_input_filters[i] > 0:
+            rows.append(explain(f"stage {i + 1} forced input", hub.force_input_filters[i], widths[i]))
+        rows.append(explain(f"stage {i + 1} output", stage.output_filters, widths[i]))
+    rows.append(explain("top", hub.num_features, widths[-1]))
+    return rows
+
+
 def filter_rows(spec: BackboneSpec) -> list[FilterRow]:
+    if spec.keras_hub is not None:
+        return _keras_hub_filter_rows(spec)
     rules = spec.rules
 
     def explain(label: str, filters: int, fixed: int | None) -> FilterRow:
@@ -130,6 +154,13 @@ def filter_rows(spec: BackboneSpec) -> list[FilterRow]:
 def repeat_rows(spec: BackboneSpec) -> list[RepeatRow]:
     rows = []
     count = len(spec.stages)
+    if spec.keras_hub is not None:  # keras-hub: ceil(depth * repeats) with each stage's own depth
+        _, depths = keras_hub_coefficients(spec)
+        for i, stage in enumerate(spec.stages):
+            rows.append(
+                RepeatRow(i + 1, stage.repeats, depths[i] * stage.repeats, math.ceil(depths[i] * stage.repeats), "ceil")
+            )
+        return rows
     for i, stage in enumerate(spec.stages):
         result = stage_repeats(
             stage.repeats,

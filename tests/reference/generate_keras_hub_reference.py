@@ -8,7 +8,8 @@ Run in a scratch environment with keras-hub (not effcli's venv), e.g.:
 Every config is keras-hub's own EfficientNetBackbone keyword arguments: the V1 base of
 keras_hub/src/utils/timm/convert_efficientnet.py with its VARIANT_MAP entries (what
 keras-hub's timm presets such as efficientnet_b0_ra_imagenet, efficientnet_lite0_ra_imagenet,
-efficientnet_el_ra_imagenet, efficientnet2_rw_t_ra2_imagenet are built from), the config of
+efficientnet_es/em/el_ra*_imagenet, efficientnet2_rw_t/s/m_*_imagenet are built from;
+these six also at 224x224 and 193x257 as "<name>@<height>x<width>"), the config of
 keras-hub's own backbone test, and one config that exercises every block type and option.
 The models get random weights; only the structure is read: per block the parameters
 (trainable / non-trainable), output shape and layer names, plus totals and pyramid shapes.
@@ -94,6 +95,14 @@ CONFIGS = {
         ),
         (224, 224, 3),
     ),
+    "timm_es": (
+        v1(**EDGE, stackwise_width_coefficients=[1.0] * 6, stackwise_depth_coefficients=[1.0] * 6),
+        (224, 224, 3),
+    ),
+    "timm_em": (
+        v1(**EDGE, stackwise_width_coefficients=[1.0] * 6, stackwise_depth_coefficients=[1.1] * 6),
+        (240, 240, 3),
+    ),
     "timm_el": (
         v1(**EDGE, stackwise_width_coefficients=[1.2] * 6, stackwise_depth_coefficients=[1.4] * 6),
         (300, 300, 3),
@@ -108,6 +117,17 @@ CONFIGS = {
             num_features=1792,
         ),
         (320, 320, 3),
+    ),
+    "timm_rw_s": (
+        v1(
+            **RW,
+            stackwise_width_coefficients=[1.0] * 6,
+            stackwise_depth_coefficients=[1.0] * 6,
+            stackwise_output_filters=[24, 48, 64, 128, 160, 272],
+            stackwise_block_types=["fused"] * 3 + ["unfused"] * 3,
+            num_features=1792,
+        ),
+        (288, 288, 3),
     ),
     "timm_rw_t": (
         v1(
@@ -180,6 +200,14 @@ CONFIGS = {
         (65, 64, 3),
     ),
 }
+
+# The EdgeTPU and rw networks again at 224x224 (where that is not their native size) and at 193x257 (odd, unequal
+# sides), as "<name>@<height>x<width>": effcli's presets of them are tested at all three sizes.
+for _name in ("timm_es", "timm_em", "timm_el", "timm_rw_t", "timm_rw_s", "timm_rw_m"):
+    _config, _shape_native = CONFIGS[_name]
+    for _size in ((224, 224), (193, 257)):
+        if _size != _shape_native[:2]:
+            CONFIGS[f"{_name}@{_size[0]}x{_size[1]}"] = (_config, (*_size, 3))
 
 
 def _shape(tensor):

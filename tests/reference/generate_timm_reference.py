@@ -1,9 +1,12 @@
-"""Regenerate tests/data/timm_reference.json from real timm builds of EfficientNet-B8, L2 and EfficientNetV2-XL.
+"""Regenerate tests/data/timm_reference.json from real timm builds of the presets keras-cv does not define.
 
-keras-cv and keras.applications have none of these three networks, so their
-reference numbers come from timm's TensorFlow-compatible ports (``tf_`` models:
-TF's BatchNorm epsilon and TF/Keras "same" padding), built from timm's own
-architecture definitions, never from effcli's configs. effcli does not depend on
+keras-cv and keras.applications have none of these networks: EfficientNet-B8, L2 and
+EfficientNetV2-XL come from timm's TensorFlow-compatible ports (``tf_`` models: TF's
+BatchNorm epsilon and TF/Keras "same" padding); EfficientNet-EdgeTPU S/M/L from timm's
+``efficientnet_es/em/el`` (the networks keras-hub's ``efficientnet_el_ra_imagenet`` and
+timm's ``tf_efficientnet_es/em/el`` weights are loaded into); timm's own EfficientNetV2
+variants from ``efficientnetv2_rw_t/s/m``. All are built from timm's own architecture
+definitions, never from effcli's configs. effcli does not depend on
 timm or torch; run this in a scratch environment:
 
     python -m venv /tmp/timmref && /tmp/timmref/bin/pip install torch timm
@@ -63,6 +66,12 @@ MODELS = {
     "efficientnetv1_b8": ("tf_efficientnet_b8", 672),
     "efficientnetv1_l2": ("tf_efficientnet_l2", 800),
     "efficientnetv2_xl": ("tf_efficientnetv2_xl", 512),
+    "efficientnetv2_rw_t": ("efficientnetv2_rw_t", 224),
+    "efficientnetv2_rw_s": ("efficientnetv2_rw_s", 288),
+    "efficientnetv2_rw_m": ("efficientnetv2_rw_m", 320),
+    "efficientnetedgetpu_s": ("efficientnet_es", 224),
+    "efficientnetedgetpu_m": ("efficientnet_em", 240),
+    "efficientnetedgetpu_l": ("efficientnet_el", 300),
 }
 DROP_PATH_RATE = 0.2
 
@@ -214,6 +223,11 @@ def main() -> None:
         entry = {
             "timm_model": f"timm.create_model('{timm_name}', pretrained=False, num_classes=0, drop_path_rate=0.2)",
             "num_features": int(model.num_features),
+            "pretrained_cfg": {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in model.pretrained_cfg.items()
+                if key in ("architecture", "tag", "hf_hub_id", "input_size", "test_input_size", "crop_pct")
+            },
             "stage_repeats": [len(stage) for stage in model.blocks],
             "sizes": {},
         }

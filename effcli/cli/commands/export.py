@@ -32,13 +32,15 @@ def export(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.yaml if it exists.")] = False,
     form: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--form",
             metavar="readable|keras-hub",
-            help="readable: effcli's stage list; keras-hub: EfficientNetBackbone keyword arguments.",
+            help="readable: effcli's stage list; keras-hub: EfficientNetBackbone keyword arguments. "
+            "Default: readable, keras-hub for a keras-hub config (the EdgeTPU and rw presets).",
+            show_default=False,
         ),
-    ] = "readable",
+    ] = None,
 ) -> None:
     """The readable stage-list YAML of a preset or config: a starting point for a custom design.
 
@@ -50,9 +52,11 @@ def export(
     from effcli.config.presets import resolve
     from effcli.files import check_target, write_text_atomic
 
-    if form not in ("readable", "keras-hub"):
+    if form not in (None, "readable", "keras-hub"):
         raise EffcliError(f"unknown form '{form}'; valid: readable, keras-hub", source="--form")
     spec = resolve(model)
+    if form is None:  # keras-hub's block semantics have no readable form
+        form = "keras-hub" if spec.keras_hub is not None else "readable"
     header = f"# {spec.description}\n" if spec.description else ""
     text = header + f"# exported by effcli {__version__} from {model}\n" + dump_spec_yaml(spec, form)
     if output is None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 )
 def presets(
     family: Annotated[
-        str | None, typer.Option("--family", metavar="v2|v1|lite", help="Only this family.", show_default=False)
+        str | None, typer.Option("--family", metavar="v2|v1|lite|edgetpu", help="Only this family.", show_default=False)
     ] = None,
     aliases: Annotated[
         bool,
