@@ -594,10 +594,9 @@ def keras_hub_config(spec: BackboneSpec) -> dict[str, Any]:
     """
     hub = spec.keras_hub
     if hub is not None:
-        width, depth = hub.width_coefficients, hub.depth_coefficients
-        if spec.width_coefficient != width[0] or spec.depth_coefficient != depth[0]:  # rescaled after loading
-            width = _rescaled(width, spec.width_coefficient, "width_coefficient", spec)
-            depth = _rescaled(depth, spec.depth_coefficient, "depth_coefficient", spec)
+        from effcli.core.plan import keras_hub_coefficients
+
+        width, depth = keras_hub_coefficients(spec)  # as configured, or rescaled after loading
         return {
             "name": spec.name,
             "trainable": spec.trainable,
@@ -707,18 +706,6 @@ def keras_hub_config(spec: BackboneSpec) -> dict[str, Any]:
         "projection_activation": None,
         "num_features": top,
     }
-
-
-def _rescaled(values: tuple[float, ...], new: float, key: str, spec: BackboneSpec) -> tuple[float, ...]:
-    """Per-stage coefficients after a global change: possible when they were all equal."""
-    if len(set(values)) == 1:
-        return (new,) * len(values)
-    raise EffcliError(
-        f"this keras-hub config has per-stage {key}s ({', '.join(f'{v:g}' for v in values)}); "
-        "effcli cannot replace them by one value",
-        source=spec.source,
-        field=key,
-    )
 
 
 # --------------------------------------------------------------------------- files
