@@ -6,11 +6,10 @@ depth), and explains every rounding decision with the family's own rules.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from effcli.core import limits
-from effcli.core.families import TOP_BASE_FILTERS, round_filters_explained, stage_repeats
+from effcli.core.families import TOP_BASE_FILTERS, round_filters_explained, round_repeats, stage_repeats
 from effcli.core.plan import BackbonePlan, keras_hub_coefficients, keras_hub_round_filters_explained, make_plan
 from effcli.core.report import Report
 from effcli.core.spec import BackboneSpec
@@ -157,9 +156,8 @@ def repeat_rows(spec: BackboneSpec) -> list[RepeatRow]:
     if spec.keras_hub is not None:  # keras-hub: ceil(depth * repeats) with each stage's own depth
         _, depths = keras_hub_coefficients(spec)
         for i, stage in enumerate(spec.stages):
-            rows.append(
-                RepeatRow(i + 1, stage.repeats, depths[i] * stage.repeats, math.ceil(depths[i] * stage.repeats), "ceil")
-            )
+            result = round_repeats(stage.repeats, depth_coefficient=depths[i])
+            rows.append(RepeatRow(i + 1, stage.repeats, depths[i] * stage.repeats, result, "ceil"))
         return rows
     for i, stage in enumerate(spec.stages):
         result = stage_repeats(
