@@ -163,3 +163,70 @@ def test_the_description_in_the_name_and_in_the_zip(keras_engine):
     assert keras_engine.decode_name("efficientnetv2_b0") == ("efficientnetv2_b0", None)
     with pytest.raises(ValueError, match="cannot be read"):
         keras_engine.decode_name("x__effcli__not-base64-zlib")
+
+
+# Runs in a fresh interpreter without effcli: what a user of plain Keras sees of a build.
+PLAIN_SUMMARY = """
+import sys
+sys.modules["effcli"] = None
+import keras
+model = keras.saving.load_model("b0.keras")
+print(model.name)
+model.summary(line_length=80)
+"""
+
+
+def test_a_build_keeps_its_plain_name_in_plain_keras(run, tmp_path):
+    assert run("build", "b0", "-o", "b0.keras", "-r", str(SIZE))[0] == 0
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", PLAIN_SUMMARY], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "efficientnetv2_b0"
+    assert 'Model: "efficientnetv2_b0"' in result.stdout
+    assert max(len(line) for line in lines) <= 80  # no base64 payload anywhere in the summary
+    with zipfile.ZipFile(tmp_path / "b0.keras") as archive:
+        description = json.loads(archive.read("effcli.json"))
+    assert description["config"]["name"] == "efficientnetv2_b0" and description["input_shape"] == [SIZE, SIZE, 3]
+
+
+def test_a_resaved_custom_config_reads_off_its_graph_without_a_warning(run, tmp_path, keras_engine):
+    assert run("build", "tiny_v2", "-o", "tiny.keras", "-r", str(SIZE))[0] == 0
+    code, out, err = run("summary", "tiny.keras", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["width_coefficient"] is not None  # effcli.json: the config's own report
+    _resave(keras_engine, tmp_path / "tiny.keras", tmp_path / "resaved.keras")
+    code, out, err = run("summary", "resaved.keras", "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["name"] == "tiny_v2" and data["width_coefficient"] is None  # not a preset: the graph alone
+    assert data["warnings"] == []
+
+
+def test_a_preset_named_model_with_other_layers_is_read_off_its_graph(run, tmp_path, keras_engine):
+    """A model named like a preset but built otherwise is not mistaken for the preset."""
+    keras = keras_engine.import_keras()
+    plan = make_plan(load_preset("efficientnetv2_b1"), (SIZE, SIZE, 3))
+    model = keras_engine.build_model(plan, portable=True, name="efficientnetv2_b0")
+    model.save(tmp_path / "impostor.keras")
+    keras.backend.clear_session()
+    code, out, err = run("summary", "impostor.keras", "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["name"] == "efficientnetv2_b0" and data["width_coefficient"] is None and data["warnings"] == []
+    b1 = json.loads(run("summary", "b1", "-r", str(SIZE), "-f", "json")[1])
+    assert data["totals"]["params"] == b1["totals"]["params"]
+
+
+def test_an_older_build_with_the_description_in_its_name_still_reads(run, tmp_path, keras_engine):
+    keras = keras_engine.import_keras()
+    plan = make_plan(load_preset("efficientnetlite_b0"), (SIZE, SIZE, 3))
+    name = keras_engine.encode_name("efficientnetlite_b0", keras_engine.description_of(plan))
+    keras_engine.build_model(plan, portable=True, name=name).save(tmp_path / "old.keras")
+    keras.backend.clear_session()
+    code, out, err = run("summary", "old.keras", "-f", "json", "--layers")
+    assert code == 0, err
+    expected = json.loads(run("summary", "lite0", "-r", str(SIZE), "-f", "json", "--layers")[1])
+    assert json.loads(out) == expected

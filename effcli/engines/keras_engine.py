@@ -17,11 +17,12 @@ functional build of EfficientNetV2-L slow).
 
 :func:`save_model` writes a *portable* file instead: every block, V2 included, is
 built functionally from its LayerPlans (``build_model(plan, portable=True)``), so
-plain ``keras.saving.load_model`` (safe mode) loads it without effcli. The file
-carries effcli's description of the model (:func:`description_of`): encoded in
-the functional model's name, which Keras serialises and so survives a load and a
-re-save by other code, and as a readable ``effcli.json`` member of the zip (kept
-by a plain load, dropped by a re-save). See docs/engines.md, "Saved models".
+plain ``keras.saving.load_model`` (safe mode) loads it without effcli. The model
+keeps its plain name (``efficientnetv2_b0``); the file carries effcli's
+description of the model (:func:`description_of`) as a readable ``effcli.json``
+member of the zip (kept by a plain load, dropped by a re-save, after which the
+reader matches a preset's name and layers instead). See docs/engines.md, "Saved
+models".
 """
 
 from __future__ import annotations
@@ -479,7 +480,7 @@ def measure(plan: BackbonePlan) -> Measurements:
 
 DESCRIPTION_FORMAT = 1
 DESCRIPTION_MEMBER = "effcli.json"  # the readable copy inside the .keras zip
-NAME_MARK = "__effcli__"  # model name: <name>__effcli__<base64url(zlib(JSON))>
+NAME_MARK = "__effcli__"  # older builds' model names: <name>__effcli__<base64url(zlib(JSON))>
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -504,11 +505,19 @@ def description_of(plan: BackbonePlan) -> dict[str, Any]:
     return description
 
 
+def model_name(name: str) -> str:
+    """The saved model's name: ``name`` in the characters every Keras / TensorFlow name accepts."""
+    return _UNSAFE_NAME.sub("_", name) or "model"
+
+
 def encode_name(name: str, description: dict[str, Any]) -> str:
-    """A model name that carries ``description``: only characters every Keras / TensorFlow name accepts."""
+    """A model name that carries ``description``, as earlier effcli builds named their models.
+
+    Kept so tests can make such a file; :func:`decode_name` reads them.
+    """
     packed = zlib.compress(json.dumps(description, sort_keys=True, separators=(",", ":")).encode("utf-8"), 9)
     payload = base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
-    return f"{_UNSAFE_NAME.sub('_', name) or 'model'}{NAME_MARK}{payload}"
+    return f"{model_name(name)}{NAME_MARK}{payload}"
 
 
 def decode_name(model_name: str) -> tuple[str, dict[str, Any] | None]:
@@ -532,13 +541,13 @@ def decode_name(model_name: str) -> tuple[str, dict[str, Any] | None]:
 def save_model(plan: BackbonePlan, path: Path, *, force: bool = False) -> int:
     """Build with real weights and save a portable .keras file atomically; returns the parameter count.
 
-    Every block is built from its layers (no custom class), and the file carries
-    :func:`description_of` the plan in the model's name and as ``effcli.json``.
+    Every block is built from its layers (no custom class); the model has its plain
+    name and the file carries :func:`description_of` the plan as ``effcli.json``.
     """
     description = description_of(plan)
     with native_stderr_silenced() as stream, spinner(stream, f"Building {plan.info.name} with Keras..."):
         import_keras()
-        model = build_model(plan, portable=True, name=encode_name(plan.info.name, description))
+        model = build_model(plan, portable=True, name=model_name(plan.info.name))
         with atomic_target(path, force=force, option="--output") as temporary:
             model.save(temporary)
             with zipfile.ZipFile(temporary, "a") as archive:

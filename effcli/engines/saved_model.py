@@ -17,8 +17,10 @@ blocks: Fused-MBConv blocks make it EfficientNetV2, squeeze-excite without them
 EfficientNet (V1), neither EfficientNet-Lite.
 
 A file effcli built carries effcli's description of the model (the config,
-the input shape; see ``keras_engine.description_of``), in the model's name and
-as an ``effcli.json`` zip member. When it is there, the reader rebuilds the plan
+the input shape; see ``keras_engine.description_of``) as an ``effcli.json`` zip
+member (older builds also in the model's name). A plain Keras re-save drops the
+member; a model still named after a preset is then checked against that preset's
+plan instead. When a description is there, the reader rebuilds the plan
 with :func:`~effcli.core.plan.make_plan` and checks the file's layers against it
 (names, classes, shapes, settings, parameters): the report is then the config's
 own (coefficients, activation as written, drop rates). When it is absent, or the
@@ -399,7 +401,8 @@ def _read(keras, model, path: Path, pyramid: str, model_name: str) -> tuple[Back
 def _find_description(path: Path, model) -> tuple[str, dict[str, Any] | None, str | None]:
     """(the model's plain name, effcli's description or None, why a description present is unusable).
 
-    The copy in the model's name first (it survives a re-save), then the ``effcli.json`` member.
+    A copy in the model's name (files of earlier effcli builds) first, then the
+    ``effcli.json`` member (effcli's builds).
     """
     try:
         name, description = decode_name(model.name)
@@ -420,6 +423,23 @@ def _find_description(path: Path, model) -> tuple[str, dict[str, Any] | None, st
     if not isinstance(description, dict):
         return name, None, f"its {DESCRIPTION_MEMBER} is not a mapping"
     return name, description, None
+
+
+def _preset_description(name: str, graph: BackbonePlan) -> dict[str, Any] | None:
+    """The description a preset of this name would carry, for a file without one (a plain re-save).
+
+    Only a guess from the model's name: :func:`_described` keeps it only when every
+    layer of the file matches the preset's plan at the file's input shape.
+    """
+    from effcli.config import presets
+
+    if name not in presets.preset_names():
+        return None
+    spec = presets.load_preset(name)
+    description: dict[str, Any] = {"family": spec.family, "config": spec.to_readable_dict()}
+    if graph.classes is not None:
+        description["classes"] = graph.classes
+    return description
 
 
 def _signature(keras, layer: LayerPlan, *, activation_names: bool) -> tuple:
@@ -515,6 +535,10 @@ def _read_with_description(keras, model, path: Path, pyramid: str) -> tuple[Back
         if not isinstance(described, str):
             return described
         problem = described
+    elif problem is None and (guess := _preset_description(name, plan)) is not None:
+        described = _described(keras, guess, plan, measured, path, pyramid)
+        if not isinstance(described, str):  # a preset re-saved by other code: its layers are the preset's
+            return described
     if problem:
         warning = (
             f"{path.name}: effcli's description of this model is not usable: {problem}; "
