@@ -29,6 +29,28 @@ def _own_measurement_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("EFFCLI_CACHE_DIR", str(tmp_path_factory.mktemp("effcli-cache")))
 
 
+# The folders of the checkout a test could litter (an example run in the wrong folder, say `explain --draw
+# block4b.svg`): every test must leave them as it found them. Caches and build metadata do not count.
+_WATCHED = (ROOT, ROOT / "docs", ROOT / "configs", ROOT / "tests")
+
+
+def _entries() -> set[Path]:
+    return {
+        folder / name
+        for folder in _WATCHED
+        for name in os.listdir(folder)
+        if not name.startswith(".") and name != "__pycache__" and not name.endswith(".egg-info")
+    }
+
+
+@pytest.fixture(autouse=True)
+def _leaves_the_checkout_clean():
+    before = _entries()
+    yield
+    left = sorted(str(path.relative_to(ROOT)) for path in _entries() - before)
+    assert not left, f"the test left {', '.join(left)} in the checkout; tests write under tmp_path"
+
+
 @pytest.fixture(scope="session")
 def reference() -> dict:
     """Numbers read off real keras-cv 0.9 / keras.applications builds (tests/reference/generate_reference.py)."""

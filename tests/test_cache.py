@@ -168,7 +168,7 @@ def test_a_hit_answers_without_tensorflow_under_any_name(tmp_path, monkeypatch):
         assert engine_line(out) == "keras (cached build)"
         code, out, err, heavy = effcli(folder, "summary", target, "-f", "json")
         assert (code, heavy) == (0, []), err
-        same = {"name": "efficientnetv2_b0", "published": None}  # who the model is, not what it measures
+        same = {"name": "efficientnetv2_b0", "published": None, "native_resolution": None}  # who, not what it measures
         assert json.loads(out) | same == json.loads(analytic_json) | same
     for args in (
         ("summary", "b0", "--pyramid", "timm", "--layers"),

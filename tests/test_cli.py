@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +44,8 @@ def test_json_contract(run):
     ):
         assert key in data
     assert data["name"] == "efficientnetv2_b2" and data["family"] == "efficientnetv2"
-    assert data["input_shape"] == [224, 224, 3]
+    assert data["input_shape"] == [260, 260, 3]  # a preset's default: its native resolution (b2's is 260)
+    assert data["native_resolution"] == 260
     assert (data["width_coefficient"], data["depth_coefficient"]) == (1.1, 1.2)
     assert set(data["totals"]) >= {"params", "trainable", "non_trainable"}
     block_keys = {
@@ -83,7 +85,7 @@ def test_csv_is_the_block_table(run):
     code, out, _ = run("summary", "lite2", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    report = summarize(load_preset("efficientnetlite_b2"), (224, 224, 3), engine="analytic")
+    report = summarize(load_preset("efficientnetlite_b2"), (260, 260, 3), engine="analytic")  # lite2's native
     assert [r["name"] for r in rows] == [b.name for b in report.blocks]
     assert [int(r["params"]) for r in rows] == [b.params for b in report.blocks]
     assert [(int(r["output_height"]), int(r["output_width"]), int(r["output_channels"])) for r in rows] == [
@@ -104,8 +106,9 @@ def test_markdown_has_three_github_tables(run):
 @pytest.mark.parametrize(
     ("args", "shape"),
     [
-        ((), [224, 224, 3]),
+        ((), [384, 384, 3]),  # the default: the preset's native resolution
         (("--resolution", "native"), [384, 384, 3]),
+        (("-r", "224"), [224, 224, 3]),
         (("-r", "193x257"), [193, 257, 3]),
         (("-r", "300"), [300, 300, 3]),
     ],
@@ -113,6 +116,18 @@ def test_markdown_has_three_github_tables(run):
 def test_resolution(run, args, shape):
     code, out, _ = run("summary", "efficientnetv2_s", "-f", "json", *args)
     assert code == 0 and json.loads(out)["input_shape"] == shape
+
+
+def test_a_config_without_a_native_resolution_defaults_to_224(run, tmp_path):
+    text = Path(ROOT, "configs", "efficientnetv2_b2.yaml").read_text(encoding="utf-8")
+    assert "native_resolution: 260" in text
+    (tmp_path / "mine.yaml").write_text(text.replace("native_resolution: 260\n", ""), encoding="utf-8")
+    code, out, err = run("summary", str(tmp_path / "mine.yaml"), "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["input_shape"] == [224, 224, 3] and data["native_resolution"] is None
+    code, out, _ = run("summary", str(tmp_path / "mine.yaml"))
+    assert "Input shape   224 x 224 x 3 (default: 224, no native resolution)" in out
 
 
 def test_yaml_input_shape_is_used_without_flag(run):
@@ -125,8 +140,8 @@ def test_yaml_input_shape_is_used_without_flag(run):
 
 def test_keras_cv_form_gives_the_same_numbers_as_the_preset(run):
     example = os.path.join(ROOT, "configs", "examples", "keras_cv_efficientnetv2_b2.yaml")
-    _, ours, _ = run("summary", example, "-f", "json")
-    _, preset, _ = run("summary", "b2", "-f", "json")
+    _, ours, _ = run("summary", example, "-f", "json")  # no native resolution: 224
+    _, preset, _ = run("summary", "b2", "-f", "json", "-r", "224")
     ours, preset = json.loads(ours), json.loads(preset)
     assert ours["blocks"] == preset["blocks"] and ours["totals"] == preset["totals"]
 

@@ -78,7 +78,8 @@ def test_compare_rows_are_the_summaries_stage_by_stage(run):
     code, out, err = run("compare", "b0", "b3", "--format", "json")
     assert code == 0 and err == ""
     data = json.loads(out)
-    reports = [report_of(n, (224, 224, 3)) for n in ("efficientnetv2_b0", "efficientnetv2_b3")]
+    # each at its native resolution, the default
+    reports = [report_of(n, (r, r, 3)) for n, r in (("efficientnetv2_b0", 224), ("efficientnetv2_b3", 300))]
     assert [m["name"] for m in data["models"]] == ["efficientnetv2_b0", "efficientnetv2_b3"]
     assert [row["row"] for row in data["stages"]] == ["stem"] + [f"stage {i}" for i in range(1, 7)] + ["top"]
     for index, report in enumerate(reports):

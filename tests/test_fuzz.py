@@ -393,6 +393,10 @@ def command_line_mutation(draw):
             )
         )
     )
+    from effcli.core.limits import strip_invisible
+
+    if not strip_invisible(name):  # a soft hyphen alone, say: the error shows it escaped, as repr() does
+        return ["summary", name], repr(name)
     return ["summary", name], name
 
 

@@ -209,11 +209,11 @@ def test_axis_labels_legend_and_subtitle(svg):
     for text in AXIS_LABELS:
         assert text in everything
     assert everything.count("MACs (the papers' FLOPs)") == 2
-    assert {"EfficientNetV2", "EfficientNet (V1)", "EfficientNet-Lite"} <= set(everything)
+    assert {"EfficientNetV2", "EfficientNet V1", "EfficientNet-Lite"} <= set(everything)
     assert {"1G", "10G", "10M", "100M"} <= set(everything)  # readable ticks
     joined = " ".join(everything)
     assert "include the classifier head" in joined and "native resolution" in joined
-    assert "trained on more" in joined and "Noisy Student" in joined
+    assert "more data or method" in joined and "Noisy Student" in joined
 
 
 def test_the_subtitle_says_when_there_is_no_head():
@@ -222,7 +222,7 @@ def test_the_subtitle_says_when_there_is_no_head():
 
 
 @pytest.mark.parametrize("extra", [False, True])
-def test_labels_overlap_neither_each_other_nor_a_point(headed, with_extra, extra):
+def test_labels_keep_clear_of_each_other_and_of_the_points(headed, with_extra, extra):
     from matplotlib.text import Text
 
     from effcli.pictures.chart import chart_figure
@@ -239,9 +239,10 @@ def test_labels_overlap_neither_each_other_nor_a_point(headed, with_extra, extra
                 text.update_positions(renderer)  # type: ignore[attr-defined]
                 boxes.append((text.get_text(), Text.get_window_extent(text, renderer)))  # the text, not its leader
         assert sorted(label for label, _ in boxes) == sorted(centres)
+        clear = 2 * figure.dpi / 72  # two points of white between labels, or they read as one ("V2-rw-SB5")
         for i, (label, box) in enumerate(boxes):
             for other_label, other in boxes[i + 1 :]:
-                assert not box.overlaps(other), (label, other_label)
+                assert not box.padded(clear).overlaps(other), (label, other_label)
             for other_label, (x, y) in centres.items():
                 assert other_label == label or not box.contains(x, y), (label, other_label)
 
@@ -268,3 +269,15 @@ def test_png_decodes_and_is_not_blank(headed, tmp_path: Path):
     for family in ("v2", "v1", "lite", "edgetpu"):
         hex_colour = FAMILY_COLOURS[family].lstrip("#")
         assert tuple(int(hex_colour[i : i + 2], 16) for i in (0, 2, 4)) in colours
+
+
+def test_the_footnote_reads_like_the_axis_labels(headed):
+    from effcli.pictures.chart import chart_figure
+
+    figure = chart_figure(headed, classes=None)
+    footnote = next(t for t in figure.texts if t.get_gid() == "chart-footnote")
+    axis_label = figure.axes[0].xaxis.label
+    assert footnote.get_fontsize() >= axis_label.get_fontsize() - 0.5
+    red, green, blue = (int(footnote.get_color()[i : i + 2], 16) for i in (1, 3, 5))
+    assert max(red, green, blue) <= 0x44  # dark ink on white, not the grey of the grid
+    assert "B8: ImageNet-1k, AdvProp + AutoAugment" in footnote.get_text().replace("\n", " ")

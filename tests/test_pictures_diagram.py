@@ -56,13 +56,23 @@ def texts(element: ET.Element) -> list[str]:
     return ["".join(text.itertext()) for text in element.iter(f"{SVG}text")]
 
 
-def xs(element: ET.Element) -> list[float]:
-    """The x coordinates of an element's paths (the drawing's points: M/L/Q pairs, x first)."""
+def _coordinates(element: ET.Element, axis: int) -> list[float]:
+    """One coordinate of every point of an element's paths (M/L/Q pairs, x first): 0 for x, 1 for y."""
     values: list[float] = []
     for path in element.iter(f"{SVG}path"):
         numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", path.attrib["d"])]
-        values += numbers[0::2]
+        values += numbers[axis::2]
     return values
+
+
+def xs(element: ET.Element) -> list[float]:
+    """The x coordinates of an element's paths (the drawing's points)."""
+    return _coordinates(element, 0)
+
+
+def ys(element: ET.Element) -> list[float]:
+    """The y coordinates of an element's paths (SVG: y grows downwards)."""
+    return _coordinates(element, 1)
 
 
 def stages(r: Report) -> dict[int, list]:
@@ -118,6 +128,21 @@ def test_pyramid_taps_point_at_their_blocks(name, classes):
         assert inside == [level.block], level
         label = " ".join(texts(found[f"pyramid-label-{level.level}"]))
         assert level.level in label and f"stride {level.stride}" in label
+
+
+@pytest.mark.parametrize(("name", "classes"), PRESETS)
+def test_a_tap_stays_clear_of_its_blocks_arc(name, classes):
+    """The tap's triangle ends above the residual arc it points at (draw b0: P2 sat on block2b's arc)."""
+    r = report(name, classes)
+    found = ids(root((name, classes)))
+    blocks = {block.name: block for block in r.blocks}
+    for level in r.pyramid:
+        tip = max(ys(found[f"tap-{level.level}"]))  # the triangle's lowest point
+        top = min(ys(found[f"block-{level.block}"]))
+        if blocks[level.block].residual:
+            base, control = ys(found[f"residual-{level.block}"])[:2]
+            top = (base + control) / 2  # a quadratic curve's apex: half way to its control point
+        assert top - tip >= 3, (level.level, top - tip)  # points of clear air (the arc's stroke is 0.7)
 
 
 @pytest.mark.parametrize(("name", "classes"), PRESETS)

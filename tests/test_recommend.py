@@ -229,7 +229,13 @@ def test_compare_shows_the_published_accuracy(run):
     assert code == 0 and models[0]["published"]["top1"] == 78.7 and models[1]["published"] is None
     code, out, _ = run("compare", "v1-b0", "v1-b1", "--wide", env={"COLUMNS": "250"})
     assert code == 0 and "Top-1" in out and "77.1 @224" in out and "79.1 @240" in out
-    assert "measured at 224 x 224" in out  # v1-b1's accuracy is at 240, the comparison at 224
+    assert "Top-1 is published at" not in out  # each model at its native resolution: nothing to explain
+    code, out, _ = run("compare", "v1-b0", "v1-b1", "-r", "224", "--wide", env={"COLUMNS": "250"})
+    assert code == 0 and "79.1 @240" in out  # v1-b1's accuracy is at 240, the comparison at 224
+    assert (
+        "Top-1 is published at each model's own resolution. 2. efficientnetv1_b1 is counted at 224 x 224, "
+        "its top-1 was measured at 240." in out
+    )
     code, out, _ = run("summary", "b0", "-f", "json")
     assert json.loads(out)["published"]["top1"] == 78.7
     code, out, _ = run("scale", "--phi", "1", "-f", "json")

@@ -245,3 +245,86 @@ def test_columns_is_honoured_when_piped(case):
     full = _piped(args, None)
     assert "Left out" not in full and "\x1b[" not in full
     assert full == _piped(args, "200")
+
+
+# --------------------------------------------------------------------------- what a new user reads at 80 columns
+
+
+def test_presets_keep_the_short_names_at_80_columns():
+    """b0, v1-b3, lite0 are what a new user needs from `presets`: on every preset's row at 80 columns."""
+    text = run_in_pty(["presets"], 80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    header = next(line for line in text.splitlines() if "Preset" in line and "Params" in line)
+    assert "Aliases" in header
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.startswith("│ efficientnet")}
+    entries = json_of(["presets"])
+    assert sorted(rows) == sorted(entry["name"] for entry in entries)
+    for entry in entries:
+        cells = [cell.strip() for cell in rows[entry["name"]].split("│")]
+        assert cells[2] == " ".join(entry["aliases"]), entry["name"]
+
+
+def test_the_family_line_names_the_family_once():
+    text = run_in_pty(["summary", "v1-b0"], 80)
+    family = next(line for line in text.splitlines() if line.startswith("Family"))
+    assert family.count("(") == 1 and "efficientnetv1" in family, family
+
+
+def test_the_header_says_which_input_and_which_default():
+    """b2's default is its native 260 (keras.applications' EfficientNetV2B2 default too); -r 224 says so."""
+    default = run_in_pty(["summary", "b2"], 80)
+    assert "Input shape   260 x 260 x 3 (default: native)" in default.splitlines()
+    other = run_in_pty(["summary", "b2", "-r", "224"], 80)
+    assert "Input shape   224 x 224 x 3 (default: native 260)" in other.splitlines()
+    compared = run_in_pty(["compare", "b0", "b2", "-r", "224"], 80).splitlines()
+    assert "Input 2               224 x 224 x 3 (default: native 260)" in compared
+    note = " ".join(line for line in compared if line.startswith(("Top-1 is published", "counted at")))
+    assert "2. efficientnetv2_b2 is counted at 224 x 224, its top-1 was measured at 260." in note
+
+
+def test_macs_read_the_same_in_every_view():
+    """b2 at its native resolution is one number everywhere: "1.696 G"."""
+    macs = json_of(["summary", "b2"])["totals"]["macs"]
+    shown = f"{macs / 1e9:.3f} G"
+    for args in (["summary", "b2"], ["compare", "b0", "b2"], ["presets"], ["plan", "--max-params", "9M"]):
+        assert shown in run_in_pty(args, 80), args
+
+
+def test_v2_pyramid_names_say_they_are_keras_cvs():
+    text = run_in_pty(["summary", "b2"], 80)
+    assert "│ block1b_ " in text
+    assert "block1b_ and the like are keras-cv's own names, not cut ones" in " ".join(text.split())
+    v1 = run_in_pty(["summary", "v1-b0"], 80)
+    assert "keras-cv's own names" not in " ".join(v1.split())  # V1 taps are whole layer names
+
+
+def test_explain_shows_its_engine_and_the_layer_used_twice():
+    text = run_in_pty(["explain", "b0", "block4b"], 80)
+    lines = text.splitlines()
+    assert any(line.startswith("Engine") for line in lines)
+    assert sum(1 for line in lines if line.startswith("│ block4b_activation ")) == 2
+    words = " ".join(text.split())
+    assert "block4b_activation is listed twice: it is one Keras layer (no weights)" in words
+
+
+def test_plan_keeps_width_and_depth_together_at_80_columns():
+    for args in (["plan", "--max-params", "10M"], ["plan", "--max-params", "2G", "--max-macs", "900G", "--base", "l"]):
+        text = run_in_pty(args, 80)
+        header = next(line for line in text.splitlines() if line.startswith("┃  Phi"))
+        assert "Width" in header and "Depth" in header, (args, header)
+
+
+def test_b8_is_marked_for_its_method_not_for_more_data():
+    text = run_in_pty(["presets"], 80)
+    words = " ".join(text.split())
+    assert "85.5 @672^" in text and "88.4 @800+" in text
+    more_data = words.split("+ trained on more data than ImageNet-1k (")[1].split("^ trained on")[0]
+    assert "efficientnetv1_b8" not in more_data and "efficientnetv1_l2" in more_data
+    assert "^ trained on ImageNet-1k alone, with another training method (efficientnetv1_b8: AdvProp" in words
+
+
+def test_compound_scaling_says_where_its_input_size_comes_from():
+    lines = run_in_pty(["scale", "--phi", "1", "--base", "v1-b0"], 80).splitlines()
+    assert "Input shape    258 x 258 x 3 (the compound rule's resolution)" in lines  # 224 x 1.15 = 257.6 -> 258
+    plain = run_in_pty(["scale", "--width", "1.2", "--depth", "1.4"], 80).splitlines()
+    assert "Input shape  224 x 224 x 3 (default: native)" in plain

@@ -77,7 +77,8 @@ ResolutionOpt = Annotated[
         "-r",
         metavar="N|HxW|native",
         help="Input size: 224, 193x257, or 'native' for the preset's own resolution. "
-        "Default: the config's input_shape if it has one, else 224x224.",
+        "Default: the config's input_shape if it has one, else its native resolution (every preset has one: "
+        "b2 is 260), else 224x224.",
         show_default=False,
     ),
 ]

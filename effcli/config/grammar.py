@@ -15,7 +15,6 @@ from effcli.core.limits import MAX_RESOLUTION
 from effcli.core.spec import BackboneSpec
 from effcli.errors import EffcliError
 
-DEFAULT_SIZE = 224  # a config without a concrete input_shape, and no --resolution
 PLAN_RESOLUTIONS = (128, 640, 32)  # effcli plan's default MIN:MAX:STEP
 MAX_PLAN_RESOLUTIONS = 512
 _SUFFIXES = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9}
@@ -57,12 +56,12 @@ def parse_size(value: str, *, option: str = "--resolution") -> tuple[int, int] |
 
 
 def input_shape(spec: BackboneSpec, resolution: str | None) -> tuple[int, int, int]:
-    """The input of a report: --resolution if given, else the config's concrete input_shape, else 224x224."""
-    height, width, channels = spec.input_shape
+    """The input of a report: --resolution if given, else ``spec.default_size`` (the config's concrete
+    input_shape, else its native resolution, as for every preset, else 224x224)."""
+    channels = spec.input_shape[2]
     if resolution is None:
-        if height is not None and width is not None:
-            return (height, width, channels)
-        return (DEFAULT_SIZE, DEFAULT_SIZE, channels)
+        height, width, _ = spec.default_size
+        return (height, width, channels)
     size = parse_size(resolution)
     if isinstance(size, str):  # native
         if spec.native_resolution is None:

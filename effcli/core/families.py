@@ -50,7 +50,7 @@ FAMILIES: dict[str, FamilyRules] = {
     ),
     V1: FamilyRules(
         name=V1,
-        title="EfficientNet (V1)",
+        title="EfficientNet V1",
         block_types=("mbconv",),
         default_activation="swish",
         has_se=True,

@@ -128,6 +128,8 @@ class ModelInfo:
     drop_rate: float | None = None
     trainable: bool = True
     published: Published | None = None  # a preset's published accuracy; None for anything else
+    native_resolution: int | None = None  # the config's native_resolution (every preset's); None for a saved model
+    default_size: tuple[int, int, str] | None = None  # BackboneSpec.default_size; None for a saved model
 
     @classmethod
     def from_spec(cls, spec: BackboneSpec) -> ModelInfo:
@@ -144,6 +146,8 @@ class ModelInfo:
             drop_rate=spec.drop_rate,
             trainable=spec.trainable,
             published=spec.published,
+            native_resolution=spec.native_resolution,
+            default_size=spec.default_size,
         )
 
 

@@ -243,6 +243,8 @@ class Report:
     pyramid_convention: str = "keras"
     published: Published | None = None  # a preset's published accuracy (ModelInfo.published)
     classes: int | None = None  # the classifier head's units (--classes); None without a head
+    native_resolution: int | None = None  # the config's native resolution (ModelInfo.native_resolution)
+    default_size: tuple[int, int, str] | None = None  # the input without --resolution (ModelInfo.default_size)
 
     @property
     def block_count(self) -> int:
@@ -259,6 +261,7 @@ class Report:
             "name": self.name,
             "family": self.family,
             "input_shape": list(self.input_shape),
+            "native_resolution": self.native_resolution,
             "width_coefficient": self.width_coefficient,
             "depth_coefficient": self.depth_coefficient,
             "depth_divisor": self.depth_divisor,
@@ -352,4 +355,6 @@ def assemble(plan: BackbonePlan, measured: Measurements) -> Report:
         pyramid_convention=plan.pyramid_convention,
         published=info.published,
         classes=plan.classes,
+        native_resolution=info.native_resolution,
+        default_size=info.default_size,
     )

@@ -168,6 +168,7 @@ class KerasHubSettings:
     batch_norm_epsilon: float = 1e-5
 
 
+DEFAULT_SIZE = 224  # the input of a config with neither a concrete input_shape nor a native resolution
 PLAIN_TRAINING = "ImageNet-1k"  # a published accuracy trained on ImageNet-1k alone
 
 
@@ -181,9 +182,24 @@ class Published:
     training: str = PLAIN_TRAINING
 
     @property
+    def data(self) -> str:
+        """The training data: ``training`` up to its first ", " (what follows is how it was trained)."""
+        return self.training.split(", ", 1)[0]
+
+    @property
+    def method(self) -> str:
+        """How it was trained beyond the plain recipe ("AdvProp + AutoAugment"); "" for the plain recipe."""
+        return self.training.split(", ", 1)[1] if ", " in self.training else ""
+
+    @property
     def more_data(self) -> bool:
-        """Trained on more than ImageNet-1k alone (the tables mark it, the chart draws it hollow)."""
-        return self.training != PLAIN_TRAINING
+        """Trained on more data than ImageNet-1k (the tables mark it, the chart draws it hollow)."""
+        return self.data != PLAIN_TRAINING
+
+    @property
+    def other_method(self) -> bool:
+        """ImageNet-1k alone, but trained another way than the paper's plain recipe (B8: AdvProp)."""
+        return not self.more_data and bool(self.method)
 
     def to_dict(self) -> dict[str, Any]:
         return {"top1": self.top1, "resolution": self.resolution, "training": self.training, "source": self.source}
@@ -224,6 +240,17 @@ class BackboneSpec:
     @property
     def rules(self) -> FamilyRules:
         return FAMILIES[self.family]
+
+    @property
+    def default_size(self) -> tuple[int, int, str]:
+        """(height, width, where from) of the input without --resolution: the config's concrete input_shape
+        ("input_shape"), else its native resolution, as for every preset ("native"), else 224 x 224 ("224")."""
+        height, width, _ = self.input_shape
+        if height is not None and width is not None:
+            return (height, width, "input_shape")
+        if self.native_resolution is not None:
+            return (self.native_resolution, self.native_resolution, "native")
+        return (DEFAULT_SIZE, DEFAULT_SIZE, "224")
 
     def rounded_filters(self, filters: int) -> int:
         """round_filters(filters) with this spec's family rules, width coefficient, divisor and minimum depth."""

@@ -32,6 +32,9 @@ PANEL_PARAMS, PANEL_TOP1 = "panel-params", "panel-top1"
 MARKER_SIZE = 5.5  # points
 STAR_SIZE = 13.0
 LABEL_SIZE = 7.5
+LABEL_SEPARATION = 2.5  # points of clear space between two labels
+FOOTNOTE_SIZE = 9.0  # as readable as the axis labels
+FOOTNOTE_COLOUR = "#333333"
 USER_COLOUR = "#000000"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -174,6 +177,7 @@ def place_labels(
     obstacles: Sequence[Box],
     curve_samples: Sequence[tuple[float, float]],
     gap: float,
+    separation: float = 0.0,
 ) -> dict[int, Placement]:
     """A place for every label, keyed by ``_Label.index``.
 
@@ -181,7 +185,8 @@ def place_labels(
     leader line. Greedy, most crowded label first, then two passes that move each label to its best spot given all
     the others. A candidate's cost: overlapping another label, a marker or the legend, a leader running through a
     marker, a label or another leader (all heavily), running outside the axes, covering a curve, sitting nearer
-    another point than its own, then its distance from the point. Deterministic: no randomness, ties broken by a
+    another point than its own, then its distance from the point. Two labels closer than ``separation`` pixels
+    count as overlapping. Deterministic: no randomness, ties broken by a
     fixed order.
     """
     markers = {
@@ -217,8 +222,9 @@ def place_labels(
 
     def cost(label: _Label, box: Box, level: int, rank: int) -> float:
         total = 0.0
+        spaced = (box[0] - separation, box[1] - separation, box[2] + separation, box[3] + separation)
         for index, other in placed.items():
-            hit = _overlap(box, other)
+            hit = _overlap(spaced, other)  # labels that touch read as one ("V2-rw-SB5")
             total += 40.0 * hit + (1000.0 if hit > 0 else 0.0)
             if index in leaders:  # another label's leader line through this label
                 x0, y0, x1, y1 = leaders[index]
@@ -320,7 +326,7 @@ def _training_footnote(points: Sequence[ChartPoint]) -> str | None:
     if not marked:
         return None
     parts = "; ".join(f"{p.label}: {p.training}" for p in marked)
-    return f"Hollow markers in (b): trained beyond ImageNet-1k alone ({parts})."
+    return f"Hollow markers in (b): not the plain ImageNet-1k training: {parts}."
 
 
 def chart_figure(points: Sequence[ChartPoint], *, classes: int | None) -> Figure:
@@ -350,11 +356,11 @@ def chart_figure(points: Sequence[ChartPoint], *, classes: int | None) -> Figure
         figure.text(
             0.5,
             0.025,
-            "\n".join(textwrap.wrap(footnote, 190)),
+            "\n".join(textwrap.wrap(footnote, 160)),
             ha="center",
             va="bottom",
-            fontsize=7.5,
-            color=MUTED,
+            fontsize=FOOTNOTE_SIZE,
+            color=FOOTNOTE_COLOUR,
             gid="chart-footnote",
         )
 
@@ -560,7 +566,7 @@ def _top1_panel(axes: Axes, points: Sequence[ChartPoint], macs_limits: tuple[flo
                 family_colour(family),
                 f"curve-{gid_name(family)}-top1",
             )
-        if plain and len(members) > len(plain):  # dashed on to the points trained on more data
+        if plain and len(members) > len(plain):  # dashed on to the points trained on more data or otherwise
             extra = [plain[-1]] + [p for p in members if p.top1_marked]
             extra.sort(key=lambda p: (p.macs, p.params))
             _curve(
@@ -600,7 +606,7 @@ def _top1_panel(axes: Axes, points: Sequence[ChartPoint], macs_limits: tuple[flo
                 markerfacecolor="white",
                 markeredgecolor=MUTED,
                 markeredgewidth=1.5,
-                label="trained on more (see note)",
+                label="more data or method (see note)",
             )
         )
     handles += _named_handles(shown)
@@ -645,7 +651,12 @@ def _labels(
             steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / (3 * dpi_scale)))
             samples += [(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(1, steps)]
     choice = place_labels(
-        labels, frame=_frame(axes), obstacles=[legend] if legend else [], curve_samples=samples, gap=gap
+        labels,
+        frame=_frame(axes),
+        obstacles=[legend] if legend else [],
+        curve_samples=samples,
+        gap=gap,
+        separation=LABEL_SEPARATION * dpi_scale,
     )
     for label, style in zip(labels, styles, strict=True):
         point, y = placed_at[label.index]

@@ -41,6 +41,8 @@ GAP = 0.05  # between two blocks of a stage
 COLUMN_PAD = 0.14  # on each side of a column's blocks and of its label
 ARC_HEIGHT = 0.11  # the residual arc's rise above its block
 TAP_RISE = 0.2  # from the tapped block (or its arc) up to the tap's triangle
+ARC_BASE = 0.015  # the arc's ends sit this far above the block's top
+TAP_GAP = 0.06  # clear air between the tap's tip and the block (or the top of its arc)
 MAX_WIDTH = 20.0  # the widest figure: blocks get thinner beyond it
 TITLE_SIZE, ROW_TITLE_SIZE, LABEL_SIZE, TAP_SIZE, LEGEND_SIZE = 12.0, 10.5, 7.0, 7.5, 7.5
 LINE = 1.3 / 72  # inches per point of font size, for one line of text
@@ -294,7 +296,7 @@ def _draw_row(
 def _draw_arc(canvas: Canvas, x: float, thickness: float, y: float, scale: float, gid: str) -> None:
     """The skip connection: from the gap before the block to the gap after it, over the block."""
     left, right = x - scale * GAP / 2, x + thickness + scale * GAP / 2
-    _arc(canvas, left, right, y + 0.015, 2 * ARC_HEIGHT, z=3, gid=gid)
+    _arc(canvas, left, right, y + ARC_BASE, 2 * ARC_HEIGHT, z=3, gid=gid)  # its top: ARC_HEIGHT above the ends
 
 
 def _arc(canvas: Canvas, left: float, right: float, base: float, rise: float, **place: Any) -> None:
@@ -327,7 +329,7 @@ def _draw_tap(canvas: Canvas, level, found: Placed, middle: float, label_y: floa
     text = _tap_text(level)
     half = text_width(text, TAP_SIZE, bold=True) / 72 / 2
     label_x = min(centre, right - half - 0.04)
-    tip = middle + found.height / 2 + (ARC_HEIGHT + 0.03 if found.block.residual else 0.02)
+    tip = middle + found.height / 2 + (ARC_BASE + ARC_HEIGHT if found.block.residual else 0) + TAP_GAP
     size = 0.06
     triangle = [(centre, tip), (centre - size, tip + 1.6 * size), (centre + size, tip + 1.6 * size)]
     canvas.polygon(triangle, Style(fill=PYRAMID_COLOUR), z=4, gid=f"{prefix}tap-{level.level}")

@@ -36,6 +36,27 @@ def shape_text(shape) -> str:
     return " x ".join(str(d) for d in shape)
 
 
+def input_text(report) -> str:
+    """The input shape and the default it follows or departs from: "260 x 260 x 3 (default: native)",
+    "224 x 224 x 3 (default: native 260)"; a saved model's shape alone (it has no default)."""
+    shape = shape_text(report.input_shape)
+    if report.default_size is None:
+        return shape
+    height, width, origin = report.default_size
+    at_default = tuple(report.input_shape[:2]) == (height, width)
+    if origin == "native":
+        return f"{shape} (default: native)" if at_default else f"{shape} (default: native {height})"
+    if origin == "input_shape":
+        where = "the config's input_shape"
+        return f"{shape} (default: {where})" if at_default else f"{shape} (default: {where}, {height} x {width})"
+    return f"{shape} (default: 224, no native resolution)"
+
+
+def gmacs_text(macs: int) -> str:
+    """A model's MACs in billions, as every view prints them: "0.717 G"."""
+    return f"{macs / 1e9:.3f} G"
+
+
 def int_text(value: int) -> str:
     return f"{value:,}"
 
@@ -48,22 +69,32 @@ def published_text(published) -> str:
     """A published ImageNet top-1 and the resolution it was measured at ("78.7 @224"); "-" when there is none."""
     if published is None:
         return "-"
-    mark = TRAINING_MARK if published.more_data else ""
-    return f"{published.top1:.1f} @{published.resolution}{mark}"
+    return f"{published.top1:.1f} @{published.resolution}{training_mark(published)}"
 
 
-TRAINING_MARK = "+"  # a published accuracy trained on more than ImageNet-1k (the note under the table says how)
+TRAINING_MARK = "+"  # a published accuracy trained on more data than ImageNet-1k (the note says which)
+METHOD_MARK = "^"  # trained on ImageNet-1k alone, but with another training method (the note says which)
+
+
+def training_mark(published) -> str:
+    if published.more_data:
+        return TRAINING_MARK
+    return METHOD_MARK if published.other_method else ""
 
 
 def training_note(named) -> str | None:
-    """The note under a table whose Top-1 cells carry the training mark: ``named`` is (name, published) pairs."""
-    extra = [f"{name}: {p.training}" for name, p in named if p is not None and p.more_data]
-    if not extra:
+    """The note under a table whose Top-1 cells carry a training mark: ``named`` is (name, published) pairs."""
+    named = [(name, p) for name, p in named if p is not None]
+    data = [f"{name}: {p.training}" for name, p in named if p.more_data]
+    method = [f"{name}: {p.method}" for name, p in named if p.other_method]
+    if not data and not method:
         return None
-    return (
-        f"Top-1 is ImageNet top-1 as published, @ the resolution it was measured at; {TRAINING_MARK} trained on "
-        f"more than ImageNet-1k ({'; '.join(extra)})."
-    )
+    parts = ["Top-1 is ImageNet top-1 as published, @ the resolution it was measured at"]
+    if data:
+        parts.append(f"{TRAINING_MARK} trained on more data than ImageNet-1k ({'; '.join(data)})")
+    if method:
+        parts.append(f"{METHOD_MARK} trained on ImageNet-1k alone, with another training method ({'; '.join(method)})")
+    return "; ".join(parts) + "."
 
 
 def macs_text(macs: int) -> str:
@@ -102,7 +133,7 @@ def header_lines(report: Report) -> list[tuple[str, str]]:
             ("Model", f"{report.name} (saved model {report.source})"),
             ("Family", f"{report.family_title} ({report.family}, recognised from its blocks)"),
             ("Activation", report.activation),
-            ("Input shape", shape_text(report.input_shape)),
+            ("Input shape", input_text(report)),
         ]
     min_depth = "" if report.min_depth is None else f", min depth {report.min_depth}"
     return [
@@ -114,7 +145,7 @@ def header_lines(report: Report) -> list[tuple[str, str]]:
             f"{coefficient_text(report.depth_coefficient)}, divisor {report.depth_divisor}{min_depth}",
         ),
         ("Activation", f"{report.activation}, drop rate {report.drop_rate:g}"),
-        ("Input shape", shape_text(report.input_shape)),
+        ("Input shape", input_text(report)),
     ]
 
 
@@ -131,7 +162,7 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
         ("Total params", f"{int_text(totals.params)} ({totals.size_mb:.2f} MB)"),
         ("Trainable params", f"{int_text(totals.trainable)} ({totals.trainable * 4 / 2**20:.2f} MB)"),
         ("Non-trainable params", f"{int_text(totals.non_trainable)} ({totals.non_trainable * 4 / 2**20:.2f} MB)"),
-        (MACS_LABEL, f"{totals.gmacs:.3f} G ({int_text(totals.macs)}; {macs_scope(report)})"),
+        (MACS_LABEL, f"{gmacs_text(totals.macs)} ({int_text(totals.macs)}; {macs_scope(report)})"),
         ("Activation memory", f"{totals.activation_mb:.2f} MB (block outputs, float32, batch 1)"),
         ("Blocks", str(report.block_count)),
     ]
@@ -199,14 +230,16 @@ def model_label(index: int, report) -> str:
 
 
 def comparison_header(comparison) -> list[tuple[str, str]]:
-    return [
+    reports = comparison.reports
+    models = [  # then each model's input on a line of its own: it fits 80 columns
         (
             model_label(i, r),
             f"{r.family_title}, width {coefficient_text(r.width_coefficient)}, depth "
-            f"{coefficient_text(r.depth_coefficient)}, input {shape_text(r.input_shape)}",
+            f"{coefficient_text(r.depth_coefficient)}",
         )
-        for i, r in enumerate(comparison.reports)
+        for i, r in enumerate(reports)
     ]
+    return [*models, *((f"Input {i + 1}", input_text(r)) for i, r in enumerate(reports))]
 
 
 TOTAL_COLUMNS = ("Model", "Blocks", "Params", "Params vs 1", MACS_LABEL, "MACs vs 1", "Activations", "Top-1")
@@ -220,7 +253,7 @@ def total_cells(comparison, index: int) -> list[str]:
         str(report.block_count),
         int_text(totals.params),
         f"x{comparison.ratio(index, 'params'):.2f}",
-        f"{totals.gmacs:.3f} G",
+        gmacs_text(totals.macs),
         f"x{comparison.ratio(index, 'macs'):.2f}",
         f"{totals.activation_mb:.2f} MB",
         published_text(report.published),
@@ -255,7 +288,12 @@ def scaling_header(scaling) -> list[tuple[str, str]]:
             f"width {coefficient_text(spec.width_coefficient)}, depth {coefficient_text(spec.depth_coefficient)}, "
             f"divisor {spec.depth_divisor}{min_depth}",
         ),
-        ("Input shape", shape_text(scaling.scaled_report.input_shape)),
+        (
+            "Input shape",
+            input_text(scaling.scaled_report)
+            if scaling.compound is None
+            else f"{shape_text(scaling.scaled_report.input_shape)} (the compound rule's resolution)",
+        ),
     ]
 
 
@@ -272,7 +310,7 @@ def scaling_result_lines(scaling) -> list[tuple[str, str]]:
     rows = [
         ("Blocks", line(blocks(base), blocks(new), str)),
         ("Params", line(base.totals.params, new.totals.params, int_text)),
-        (MACS_LABEL, line(base.totals.macs, new.totals.macs, lambda m: f"{m / 1e9:.3f} G")),
+        (MACS_LABEL, line(base.totals.macs, new.totals.macs, gmacs_text)),
     ]
     if scaling.matches:
         rows.append(("Equals preset", ", ".join(scaling.matches)))
@@ -321,7 +359,8 @@ def layer_row_in_block_table(layer) -> list[str]:
 def explanation_header(explanation) -> list[tuple[str, str]]:
     block = explanation.block
     rows = [
-        ("Model", f"{explanation.report.name} ({shape_text(explanation.report.input_shape)} input)"),
+        ("Model", explanation.report.name),
+        ("Input shape", input_text(explanation.report)),
         ("Block", f"{block.name} (stage {block.stage}, {TYPE_LABELS.get(block.type, block.type)})"),
         ("Channel flow", " -> ".join(explanation.flow)),
         ("Output shape", shape_text(block.output_shape)),
@@ -367,7 +406,7 @@ def preset_cells(entry) -> list[str]:
         str(entry.native_resolution),
         str(entry.blocks),
         int_text(entry.params),
-        f"{entry.macs / 1e9:.2f}G",
+        gmacs_text(entry.macs),
         published_text(entry.published),
         entry.description,
     ]
@@ -399,7 +438,7 @@ def fit_cells(index: int, fit, recommendation) -> list[str]:
         str(fit.blocks),
         int_text(fit.params),
         budget_share(fit.params, recommendation.max_params),
-        f"{fit.macs / 1e9:.3f} G",
+        gmacs_text(fit.macs),
         budget_share(fit.macs, recommendation.max_macs),
         published_text(fit.published),
     ]
@@ -416,7 +455,7 @@ def compound_cells(fit, recommendation, best: bool) -> list[str]:
         str(fit.blocks),
         int_text(fit.params),
         budget_share(fit.params, recommendation.max_params),
-        f"{fit.macs / 1e9:.3f} G",
+        gmacs_text(fit.macs),
         budget_share(fit.macs, recommendation.max_macs),
         "best fit" if best else "yes" if fit.fits else "no",
     ]
@@ -436,7 +475,7 @@ def plan_cells(index: int, candidate, result) -> list[str]:
         str(candidate.blocks),
         int_text(candidate.params),
         budget_share(candidate.params, result.max_params),
-        f"{candidate.macs / 1e9:.3f} G",
+        gmacs_text(candidate.macs),
         budget_share(candidate.macs, result.max_macs),
     ]
 

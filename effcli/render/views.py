@@ -54,6 +54,7 @@ from effcli.render.text import (
     exact_text,
     explanation_header,
     fit_cells,
+    gmacs_text,
     header_lines,
     int_text,
     layer_cells,
@@ -117,12 +118,13 @@ TOTAL_KEEP = (MACS_LABEL, "Top-1", "Params vs 1", "MACs vs 1", "Blocks", "Activa
 FILTER_KEEP = ("x width", "Rule", "Base filters")
 REPEAT_KEEP = ("x depth", "Rule", "Base repeats")
 LAYER_KEEP = ("Output shape", "Share", "MACs", "Class", "Kernel", "Stride", "Trainable", "Non-trainable")
-PRESET_KEEP = ("MACs", "Top-1", "Resolution", "Width", "Depth", "Aliases", "Blocks", "Family", "Description")
+# the short names (b0, v1-b3, lite0) are what a new user needs from `presets`: kept before Width, Depth, Family
+PRESET_KEEP = ("MACs", "Top-1", "Aliases", "Resolution", "Width", "Depth", "Blocks", "Family", "Description")
 PLAN_KEEP = ("MACs", "Blocks", "of budget")  # both "of budget" columns: the MACs' is left out first
 FIT_KEEP = ("MACs", "Resolution", "Blocks", "of budget", "Family")  # a preset that fits (`plan`)
-COMPOUND_KEEP = ("MACs", "Resolution", "Blocks", "Width", "Depth", "of budget")  # a compound scaling (`plan`)
+COMPOUND_KEEP = ("MACs", "Width", "Depth", "Resolution", "Blocks", "of budget")  # a compound scaling (`plan`)
 # Shorter titles for a narrow terminal.
-SHORT_TITLES = {"Base filters": "Base", "Base repeats": "Base", MACS_LABEL: "MACs"}
+SHORT_TITLES = {"Base filters": "Base", "Base repeats": "Base", MACS_LABEL: "MACs", "Resolution": "Res"}
 DESCRIPTION_MIN = 40  # a preset's description narrower than this is more lines than words: left out instead
 TYPE_TONES: dict[str, Tone] = {"stem": "stem", "top": "top", "fused": "fused", "mbconv": "mbconv"}
 DIFFERS_LEGEND = "differs from model 1"
@@ -338,6 +340,7 @@ def summary(report: Report, *, layers: bool = False, memory: MemorySettings = DE
         blocks,
         _stage_share_table(report),
         pyramid,
+        *_block_layer_notes([report]),
         KeyValues(fields(memory_view.with_memory(totals_lines(report), report, memory)), title="Totals"),
     ]
     parts += [Note(f"Warning: {message}", "warning") for message in report.warnings]
@@ -353,6 +356,19 @@ def summary(report: Report, *, layers: bool = False, memory: MemorySettings = DE
 
 
 # ------------------------------------------------------------------ compare
+
+
+def _block_layer_notes(reports) -> list[Part]:
+    """Under a pyramid table naming EfficientNetV2 block layers (``block1a_``): they are names, not cut ones."""
+    names = [level.layer for r in reports for level in r.pyramid if level.layer.endswith("_")]
+    if not names:
+        return []
+    return [
+        Note(
+            f"{names[0]} and the like are keras-cv's own names, not cut ones: an EfficientNetV2 block is one "
+            f"Keras layer named block{{stage}}{{letter}}_ (its sublayers are {names[0]}project_conv and so on)."
+        )
+    ]
 
 
 def _model_cell(index: int, report) -> Cell:
@@ -387,12 +403,16 @@ def _top1_notes(reports) -> list[Part]:
     and what the training mark means."""
     notes: list[Part] = []
     other = [
-        f"{model_label(i, r)} at {r.published.resolution}, measured at {shape_text(r.input_shape[:2])}"
+        (model_label(i, r), r)
         for i, r in enumerate(reports)
         if r.published is not None and tuple(r.input_shape[:2]) != (r.published.resolution,) * 2
     ]
     if other:
-        notes.append(Note(f"Top-1 is the published accuracy at its own resolution: {'; '.join(other)}."))
+        counted = "; ".join(
+            f"{label} is counted at {shape_text(r.input_shape[:2])}, its top-1 was measured at {r.published.resolution}"
+            for label, r in other
+        )
+        notes.append(Note(f"Top-1 is published at each model's own resolution. {counted}."))
     marked = training_note((r.name, r.published) for r in reports)
     if marked:
         notes.append(Note(marked))
@@ -437,6 +457,7 @@ def compare(comparison, *, memory: MemorySettings = DEFAULT_SETTINGS) -> Documen
             *_top1_notes(reports),
             *[t for t in [memory_view.compare_table(reports, memory, model_label)] if t is not None],
             pyramid,
+            *_block_layer_notes(reports),
         ),
         data=memory_view.comparison_data(comparison.to_dict(), reports, memory),
         records=records(
@@ -598,12 +619,34 @@ def explain(explanation, *, memory: MemorySettings = DEFAULT_SETTINGS) -> Docume
         _columns((*LAYER_COLUMNS, "Share"), keep=LAYER_KEEP),
         (tuple(row(*layer_cells(layer), share_text(layer.params, block.params)) for layer in block.layers),),
     )
+    engine = fields([("Engine", explanation.report.engine)], volatile=True)
     return Document(
         title=f"{explanation.report.name}: {block.name}",
-        parts=(KeyValues(fields(header)), layers, Bullets("Why", tuple(explanation.reasons))),
+        parts=(
+            KeyValues(fields(header) + engine),
+            layers,
+            *_reused_layer_notes(block),
+            Bullets("Why", tuple(explanation.reasons)),
+        ),
         data={**explanation.to_dict(), "memory": memory_view.block_data(explanation.report, block, memory)},
         records=_layer_records([block]),
     )
+
+
+def _reused_layer_notes(block) -> list[Part]:
+    """A layer name listed more than once in a block is one layer applied more than once (keras-cv's V2 MBConv
+    block calls its one ``activation`` layer after the expansion and after the depthwise convolution)."""
+    names = [layer.name for layer in block.layers]
+    twice = sorted({name for name in names if names.count(name) > 1}, key=names.index)
+    times = {2: "twice", 3: "three times"}
+    return [
+        Note(
+            f"{name} is listed {times.get(names.count(name), f'{names.count(name)} times')}: it is one Keras "
+            "layer (no weights) applied again after the next convolution, as keras-cv builds the block; a file "
+            f"saved by `effcli build` names the second use {name}_1."
+        )
+        for name in twice
+    ]
 
 
 # ------------------------------------------------------------------ presets
@@ -729,7 +772,7 @@ def recommendation(answer) -> Document:
         (
             "Base",
             f"{base.name} ({base.rules.title}): {answer.base_blocks} blocks, {int_text(answer.base_params)} params, "
-            f"{answer.base_macs / 1e9:.3f} G MACs at {answer.base_resolution}",
+            f"{gmacs_text(answer.base_macs)} MACs at {answer.base_resolution}",
         ),
         ("Budget", budget_text(answer.max_params, answer.max_macs, answer.classes)),
     ]
@@ -957,7 +1000,7 @@ def explore_totals(report: Report, base: Report, memory: MemorySettings) -> list
     totals, first = report.totals, base.totals
     return [
         ("Params", int_text(totals.params), change_text(totals.params, first.params)),
-        ("MACs", f"{totals.gmacs:.3f} G", change_text(totals.macs, first.macs)),
+        ("MACs", gmacs_text(totals.macs), change_text(totals.macs, first.macs)),
         ("Blocks", str(report.block_count), count_change(report.block_count, base.block_count)),
         ("Weights", memory_view.mb_text(now.variable_bytes), change_text(now.variable_bytes, then.variable_bytes)),
         (

@@ -69,7 +69,8 @@ def catalogue(family: str | None = None) -> list[PresetEntry]:
 
 def example_catalogue(family: str | None = None) -> list[PresetEntry]:
     """Every example config shipped in ``configs/examples`` (called by its file name), counted like a preset at
-    the input size `effcli summary NAME` uses (its own input_shape, else 224) (compiled)."""
+    the input size `effcli summary NAME` uses (its own input_shape, else its native resolution, else 224)
+    (compiled)."""
     from effcli.config import compiled
 
     return _entries(compiled.examples(), _family_filter(family))

@@ -38,7 +38,7 @@ class ChartPoint:
     params: int
     macs: int
     top1: float | None  # published ImageNet top-1, when known
-    top1_marked: bool  # that top-1 was trained on more than plain ImageNet-1k (render.text.TRAINING_MARK)
+    top1_marked: bool  # that top-1 is not the plain ImageNet-1k recipe: more data or another training method
     resolution: int  # the input height the point was counted at (a preset: its native resolution)
     is_preset: bool
     highlighted: bool  # named on the command line
@@ -67,7 +67,8 @@ def preset_label(name: str) -> str:
 
 
 def _marked(published) -> bool:
-    return published is not None and published.more_data
+    """Not the plain ImageNet-1k recipe: more data (L2, XL) or another training method (B8's AdvProp)."""
+    return published is not None and (published.more_data or published.other_method)
 
 
 def preset_points(classes: int | None) -> list[ChartPoint]:
