@@ -226,3 +226,20 @@ def test_console_script_and_no_tensorflow_import():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# keras.applications' default input of each class: what `EfficientNetB2(include_top=True)` built, read off the real
+# builds (tests/reference/generate_keras_applications_top.py)
+_TOP = json.loads(Path(ROOT, "tests", "data", "keras_applications_top.json").read_text(encoding="utf-8"))["models"]
+_DEFAULT_INPUTS = {
+    entry["function"].rsplit(".", 1)[1]: entry["measured"]["top_classes1000_native"]["input_shape"]
+    for entry in _TOP.values()
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DEFAULT_INPUTS))
+def test_a_keras_applications_name_builds_at_that_class_default_size(run, name):
+    """keras.applications builds EfficientNetB2 at 260 x 260 by default; without -r, so does effcli."""
+    code, out, err = run("summary", name, "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["input_shape"] == _DEFAULT_INPUTS[name]
