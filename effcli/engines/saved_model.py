@@ -436,7 +436,7 @@ def _preset_description(name: str, graph: BackbonePlan) -> dict[str, Any] | None
     if name not in presets.preset_names():
         return None
     spec = presets.load_preset(name)
-    description: dict[str, Any] = {"family": spec.family, "config": spec.to_readable_dict()}
+    description: dict[str, Any] = {"config": spec.to_readable_dict()}  # what _described reads
     if graph.classes is not None:
         description["classes"] = graph.classes
     return description
